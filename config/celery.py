@@ -1,0 +1,48 @@
+"""The Celery app and the one place where the beat schedule lives."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("verwerkingsregister")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    accept_content=["json"],
+    task_serializer="json",
+    result_serializer="json",
+    result_expires=24 * 3600,
+    timezone=settings.TIME_ZONE,
+    # A task is acknowledged after it ran, so a worker that dies hands it to another; tasks are idempotent.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+celery_dir = Path(settings.DATA_DIR) / "celery"
+celery_dir.mkdir(parents=True, exist_ok=True)
+if app.conf.broker_url.startswith("filesystem://"):
+    # The embedded broker: messages are files in one folder that worker and web share.
+    queue_dir = celery_dir / "queue"
+    for folder in (queue_dir, celery_dir / "results"):
+        folder.mkdir(exist_ok=True)
+    app.conf.broker_transport_options = {"data_folder_in": str(queue_dir), "data_folder_out": str(queue_dir)}
+else:
+    # Redis re-delivers an unacknowledged task after this many seconds: longer than any task may run.
+    app.conf.broker_transport_options = {"visibility_timeout": 2 * settings.CELERY_TASK_TIME_LIMIT}
+
+BEAT_SCHEDULE: dict[str, dict] = {}
+app.conf.beat_schedule = BEAT_SCHEDULE
+
+app.autodiscover_tasks()
+
+
+@app.task(name="config.ping")
+def ping() -> str:
+    """Proves that a worker takes tasks from the broker; used by the health check and the tests."""
+    return "pong"

@@ -1,0 +1,14 @@
+"""Who may see which organisation's records: the one decision every list, search and export asks."""
+
+from django.db.models import QuerySet
+
+from .models import Organisation
+
+
+def organisations_for(user) -> QuerySet[Organisation]:
+    """All organisations for a superuser, the ones a staff user is a member of, none for anyone else."""
+    if not (user.is_active and user.is_staff):
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(members=user)

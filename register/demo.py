@@ -1,0 +1,57 @@
+"""Fictional demo data, so that `make run` shows a lived-in app. Idempotent: running it twice changes nothing."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Organisation
+from .roles import BOARD, DPO
+
+DEMO_SLUG = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+
+
+DEMO_USERS = [
+    # (role, username, password, first name, last name)
+    (DPO, "fg", "demo-fg-wachtwoord", "Fenna", "de Graaf"),
+    (BOARD, "bestuur", "demo-bestuur-wachtwoord", "Bram", "Janssen"),
+]
+
+
+@transaction.atomic
+def demo_populate() -> list[DemoLogin]:
+    organisation, _ = Organisation.objects.update_or_create(
+        slug=DEMO_SLUG,
+        defaults={
+            "name": "Energiecoöperatie Zonnedael U.A.",
+            "kvk_number": "99887766",
+            "address": "Zonneweg 12\n7399 ZZ Zonnedael",
+            "contact_email": "info@zonnedael.example",
+            "contact_phone": "055 000 00 00",
+            "dpo_name": "Fenna de Graaf",
+            "dpo_email": "privacy@zonnedael.example",
+        },
+    )
+    return [_demo_user(organisation, *user) for user in DEMO_USERS]
+
+
+def _demo_user(organisation, role, username, password, first_name, last_name) -> DemoLogin:
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"first_name": first_name, "last_name": last_name, "is_staff": True,
+                  "email": f"{username}@zonnedael.example"},
+    )
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=role))
+    organisation.members.add(user)
+    return DemoLogin(role=role, username=username, password=password)

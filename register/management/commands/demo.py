@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from register.demo import demo_populate
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the fictional demo organisation 'demo' and its users (development only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "The demo creates users with published passwords; it only runs with DEBUG=1."
+            )
+        logins = demo_populate()
+        self.stdout.write(self.style.SUCCESS("Demo organisation 'demo' is ready. Logins for /admin/:"))
+        for login in logins:
+            self.stdout.write(f"  {login.role}: {login.username} / {login.password}")

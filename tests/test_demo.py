@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from register.models import Organisation
+from register.roles import BOARD, DPO
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_is_idempotent_and_prints_working_logins(settings, client, capsys):
+    settings.DEBUG = True
+    call_command("demo")
+    call_command("demo")
+    output = capsys.readouterr().out
+    assert Organisation.objects.filter(slug="demo").count() == 1
+    demo = Organisation.objects.get(slug="demo")
+    assert demo.members.count() == 2
+    for role, username in ((DPO, "fg"), (BOARD, "bestuur")):
+        user = get_user_model().objects.get(username=username)
+        assert user.groups.filter(name=role).exists()
+        password = output.split(f"{username} / ")[1].split()[0]
+        assert client.login(username=username, password=password)
+        assert client.get("/admin/").status_code == 200
+        client.logout()
+
+
+def test_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("demo")
+    assert not Organisation.objects.exists()

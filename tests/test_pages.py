@@ -1,0 +1,59 @@
+"""The public pages, Dutch by default and English on request."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_dutch_by_default(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="nl">' in html
+    assert "Verwerkingsregister en AVG-verzoeken" in html
+    assert reverse("admin:index") in html
+    assert reverse("requests_portal:index") in html
+
+
+def test_home_page_in_english_for_an_english_browser(client):
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Processing register and GDPR requests" in html
+
+
+def test_language_switch_remembers_the_choice(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get(reverse("home")).content.decode()
+    assert "Processing register and GDPR requests" in html
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    assert "Verwerkingsregister en AVG-verzoeken" in client.get(reverse("home")).content.decode()
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    response = client.get(reverse("home"))
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_page_has_landmarks_and_a_labelled_language_switch(client):
+    html = client.get(reverse("home")).content.decode()
+    for landmark in ("<header", "<nav aria-label=", '<main id="main"', "<footer"):
+        assert landmark in html
+    assert '<label for="language">' in html
+    assert 'href="#main"' in html
+
+
+def test_portal_index_lists_organisations_with_their_privacy_officer(client, organisation):
+    response = client.get(reverse("requests_portal:index"))
+    assert response.status_code == 200
+    assert organisation.name in response.content.decode()
+    assert f"mailto:{organisation.dpo_email}" in response.content.decode()
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
