@@ -31,7 +31,11 @@ if app.conf.broker_url.startswith("filesystem://"):
     queue_dir = celery_dir / "queue"
     for folder in (queue_dir, celery_dir / "results"):
         folder.mkdir(exist_ok=True)
-    app.conf.broker_transport_options = {"data_folder_in": str(queue_dir), "data_folder_out": str(queue_dir)}
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(queue_dir),
+        "data_folder_out": str(queue_dir),
+        "control_folder": str(celery_dir / "control"),
+    }
 else:
     # Redis re-delivers an unacknowledged task after this many seconds: longer than any task may run.
     app.conf.broker_transport_options = {"visibility_timeout": 2 * settings.CELERY_TASK_TIME_LIMIT}

@@ -125,8 +125,14 @@ STORAGES = {
 # One URL (consolemail://, smtp+tls://user:password@host:587, smtp+ssl://...:465) parsed by
 # django-environ into the old EMAIL_* names, mapped onto Django 6.1's MAILERS.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-_mailer_options = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
-                   "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl"}
+_mailer_options = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+}
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],

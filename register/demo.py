@@ -1,4 +1,4 @@
-"""Fictional demo data, so that `make run` shows a lived-in app. Idempotent: running it twice changes nothing."""
+"""Fictional demo data, so that `make run` shows a lived-in app. Running it twice changes nothing."""
 
 from dataclasses import dataclass
 
@@ -46,8 +46,12 @@ def demo_populate() -> list[DemoLogin]:
 def _demo_user(organisation, role, username, password, first_name, last_name) -> DemoLogin:
     user, created = get_user_model().objects.get_or_create(
         username=username,
-        defaults={"first_name": first_name, "last_name": last_name, "is_staff": True,
-                  "email": f"{username}@zonnedael.example"},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "is_staff": True,
+            "email": f"{username}@zonnedael.example",
+        },
     )
     if created or not user.check_password(password):
         user.set_password(password)

@@ -27,7 +27,9 @@ class Organisation(models.Model):
     breach_notification_hours = models.PositiveSmallIntegerField(
         _("notify a data breach within (hours)"),
         default=120,
-        help_text=_("The organisation's own rule; the GDPR asks for 72 hours where feasible, and both deadlines are shown."),
+        help_text=_(
+            "The organisation's own rule; the GDPR asks for 72 hours where feasible, and both deadlines are shown."
+        ),
     )
     extension_months = models.PositiveSmallIntegerField(_("extension of a request (months)"), default=2)
     asks_id_copy = models.BooleanField(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -30,15 +30,23 @@ PRODUCTION_ENV = {
 }
 
 
-def project_env(**overrides: str) -> dict[str, str]:
-    """This process's environment plus overrides; an override of "" removes the variable."""
-    env = {**os.environ, **overrides}
+def project_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """This process's environment plus overrides (an override of "" removes the variable), writing
+    files only under tmp_path: on SQLite unless DATABASE_URL names another database."""
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
+    env.update(overrides)
     return {key: value for key, value in env.items() if value != ""}
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -18,7 +18,11 @@ def ping_through_worker(env: dict[str, str], queue: str, *worker_options: str) -
     with running([*WORKER_COMMAND, "--pool=solo", f"--queues={queue}", *worker_options], env, ready=r"ready\."):
         client = subprocess.run(
             [sys.executable, "-c", SEND_PING.format(queue=queue)],
-            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=90,
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
         )
     assert client.returncode == 0, client.stderr
     return client.stdout.strip()
@@ -26,7 +30,7 @@ def ping_through_worker(env: dict[str, str], queue: str, *worker_options: str) -
 
 def test_worker_with_embedded_beat_on_the_file_broker(tmp_path):
     """What `make run` starts on a fresh machine: no server needed."""
-    env = project_env(REDIS_URL="", DATA_DIR=str(tmp_path), DEBUG="1")
+    env = project_env(tmp_path, REDIS_URL="", DEBUG="1")
     assert ping_through_worker(env, "embedded", "--beat") == "pong"
     assert list((tmp_path / "celery").glob("beat-schedule*")), "the embedded beat kept no schedule"
 
@@ -34,12 +38,12 @@ def test_worker_with_embedded_beat_on_the_file_broker(tmp_path):
 def test_worker_on_redis(tmp_path):
     redis_url = os.environ.get("REDIS_URL", "")
     require(redis_url.startswith("redis"), "REDIS_URL is not set")
-    env = project_env(DATA_DIR=str(tmp_path), DEBUG="1")
+    env = project_env(tmp_path, DEBUG="1")
     assert ping_through_worker(env, f"test-{os.getpid()}") == "pong"
 
 
 def test_beat_starts(tmp_path):
-    env = project_env(REDIS_URL="", DATA_DIR=str(tmp_path), DEBUG="1")
+    env = project_env(tmp_path, REDIS_URL="", DEBUG="1")
     with running(BEAT_COMMAND, env, ready=r"beat: Starting") as output:
         banner = "".join(output.lines)
     assert f"db -> {tmp_path}/celery/beat-schedule" in banner

@@ -12,17 +12,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    static_root = tmp_path_factory.mktemp("static")
+    tmp_path = tmp_path_factory.mktemp("web")
     port = free_port()
     env = project_env(
+        tmp_path,
         **PRODUCTION_ENV,
-        STATIC_ROOT=str(static_root),
+        STATIC_ROOT=str(tmp_path / "static"),
         USE_X_FORWARDED_PROTO="1",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
     )
-    if not env.get("DATABASE_URL", "").startswith("postgres"):
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db')}/db.sqlite3"
     collected = manage("collectstatic", "--noinput", env=env)
     assert collected.returncode == 0, collected.stderr
     with running(WEB_COMMAND, env, ready=r"Booting worker"):

@@ -9,9 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError(
-                "The demo creates users with published passwords; it only runs with DEBUG=1."
-            )
+            raise CommandError("The demo creates users with published passwords; it only runs with DEBUG=1.")
         logins = demo_populate()
         self.stdout.write(self.style.SUCCESS("Demo organisation 'demo' is ready. Logins for /admin/:"))
         for login in logins:
