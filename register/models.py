@@ -11,7 +11,7 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("short name"), unique=True, help_text=_("Used in web addresses, e.g. /verzoek/<short name>/.")
+        _("short name"), unique=True, help_text=_("Used in web addresses, e.g. /verzoek/zonnedael/.")
     )
     kvk_number = models.CharField(_("KvK number"), max_length=8, blank=True)
     address = models.TextField(_("address"), blank=True)

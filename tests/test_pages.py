@@ -16,11 +16,22 @@ def test_home_page_is_dutch_by_default(client):
     assert reverse("requests_portal:index") in html
 
 
-def test_home_page_in_english_for_an_english_browser(client):
-    response = client.get(reverse("home"), headers={"accept-language": "en"})
-    html = response.content.decode()
+def test_an_english_browser_still_gets_dutch_until_the_person_chooses(client):
+    response = client.get(reverse("home"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="nl">' in response.content.decode()
+    assert response.headers["Content-Language"] == "nl"
+
+
+def test_home_page_in_english(client):
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in html
     assert "Processing register and GDPR requests" in html
+
+
+def test_an_unknown_language_cookie_falls_back_to_dutch(client):
+    client.cookies["django_language"] = "xx"
+    assert '<html lang="nl">' in client.get(reverse("home")).content.decode()
 
 
 def test_language_switch_remembers_the_choice(client):
@@ -57,3 +68,10 @@ def test_health_check(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_browsers_asking_for_favicon_ico_get_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url == "/static/favicon.svg"
+    assert b'rel="icon"' in client.get(reverse("home")).content
