@@ -31,3 +31,26 @@ def organisation(db):
     from tests.factories import OrganisationFactory
 
     return OrganisationFactory()
+
+
+def otp_login(client, user) -> None:
+    """Log a staff user in with both factors, as the admin requires (a static backup code as the second)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test")
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` logs the test client in with two factors and returns it."""
+
+    def _login(user):
+        otp_login(client, user)
+        return client
+
+    return _login
