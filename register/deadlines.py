@@ -10,8 +10,11 @@ def add_months(day: date, months: int) -> date:
     return day + relativedelta(months=months)
 
 
-def yearly_renewal_due(signed_on: date) -> date:
-    return add_months(signed_on, 12)
+def agreement_valid_until(signed_on: date, renewed_yearly: bool, valid_until: date | None) -> date | None:
+    """An agreement renewed yearly without an end date runs out a year after signing (seed 001 art. 10)."""
+    if valid_until is None and renewed_yearly:
+        return add_months(signed_on, 12)
+    return valid_until
 
 
 def breach_notification_due(discovered_at: datetime, hours: int) -> datetime:

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from .models import Organisation
 from .roles import BOARD, DPO
 
 DEMO_SLUG = "demo"
+# Second-factor backup codes of the demo users: each works once, and every `demo` run restores them.
+DEMO_CODES = ["11111111", "22222222", "33333333", "44444444", "55555555"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class DemoLogin:
     role: str
     username: str
     password: str
+    codes: tuple[str, ...] = tuple(DEMO_CODES)
 
 
 DEMO_USERS = [
@@ -57,5 +61,12 @@ def _demo_user(organisation, role, username, password, first_name, last_name) ->
         user.set_password(password)
         user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=role))
+    _demo_codes(user)
     organisation.members.add(user)
     return DemoLogin(role=role, username=username, password=password)
+
+
+def _demo_codes(user) -> None:
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="demo")
+    device.token_set.all().delete()
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in DEMO_CODES)

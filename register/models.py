@@ -429,3 +429,6 @@ class BreachUpdate(models.Model):
         verbose_name = _("supplement")
         verbose_name_plural = _("supplements")
         ordering = ["written_at"]
+
+    def __str__(self) -> str:
+        return f"{self.breach} ({self.written_at:%d-%m-%Y %H:%M})"

@@ -1,8 +1,10 @@
+from datetime import date, timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from register.models import Organisation
+from register.models import DataCategory, Organisation, ProcessingActivity, RetentionRule, SubjectCategory
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -34,3 +36,36 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and organisations:
             for organisation in organisations:
                 organisation.members.add(self)
+
+
+class DataCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataCategory
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Gegeven {n}")
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A complete activity: every completeness rule passes until a test takes something away."""
+
+    class Meta:
+        model = ProcessingActivity
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"1.{n}")
+    group = "Leden"
+    name = factory.Sequence(lambda n: f"Verwerking {n}")
+    purposes = "Ledenadministratie bijhouden"
+    legal_basis = ProcessingActivity.LegalBasis.CONTRACT
+    security_measures = "Toegang met tweestapsverificatie"
+    next_review_on = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+
+    @factory.post_generation
+    def complete(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        self.subject_categories.add(SubjectCategory.objects.get_or_create(organisation=self.organisation, name="Leden")[0])
+        self.data_categories.add(DataCategory.objects.get_or_create(organisation=self.organisation, name="Naam")[0])
+        RetentionRule.objects.create(activity=self, period=2, unit="years")

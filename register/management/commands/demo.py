@@ -14,3 +14,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo organisation 'demo' is ready. Logins for /admin/:"))
         for login in logins:
             self.stdout.write(f"  {login.role}: {login.username} / {login.password}")
+        self.stdout.write(
+            f"  Second factor (each code works once; run demo again to restore): {', '.join(logins[0].codes)}"
+        )
