@@ -1,6 +1,6 @@
 """Deadline arithmetic of the register, pure functions (the clock's own module builds on these)."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -18,5 +18,6 @@ def agreement_valid_until(signed_on: date, renewed_yearly: bool, valid_until: da
 
 
 def breach_notification_due(discovered_at: datetime, hours: int) -> datetime:
-    """Hours are elapsed hours (aware datetimes), so a DST change neither adds nor takes an hour."""
-    return discovered_at + timedelta(hours=hours)
+    """Elapsed hours. Python adds a timedelta to the wall clock of an aware datetime, so the sum is taken in
+    UTC: otherwise a deadline across a DST change would be an hour off."""
+    return discovered_at.astimezone(UTC) + timedelta(hours=hours)

@@ -1,9 +1,11 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .deadlines import breach_notification_due
 
 AP_COMPLAINT_URL = "https://www.autoriteitpersoonsgegevens.nl/een-tip-of-klacht-indienen-bij-de-ap"
 STATUTORY_BREACH_HOURS = 72
@@ -413,7 +415,7 @@ class Breach(OrganisationOwned):
 
     @property
     def statutory_due_at(self):
-        return self.discovered_at + timedelta(hours=STATUTORY_BREACH_HOURS)
+        return breach_notification_due(self.discovered_at, STATUTORY_BREACH_HOURS)
 
 
 class BreachUpdate(models.Model):

@@ -50,10 +50,9 @@ def dashboard_for(user, now: datetime) -> Dashboard:
     )
 
 
-def activities_as_of(organisation: Organisation, moment: datetime) -> list:
-    """The organisation's register as it stood at `moment`: historical records, ordered by reference."""
-    records = ProcessingActivity.history.filter(organisation_id=organisation.pk).as_of(moment)
-    return sorted(records, key=lambda activity: activity.reference)
+def activities_as_of(organisation: Organisation, moment: datetime) -> QuerySet[ProcessingActivity]:
+    """The organisation's register as it stood at `moment`, rebuilt from history, ordered by reference."""
+    return ProcessingActivity.history.as_of(moment).filter(organisation_id=organisation.pk).order_by("reference")
 
 
 def end_of_day(day: date) -> datetime:
