@@ -110,6 +110,10 @@ class OrganisationAdmin(SimpleHistoryAdmin):
             raise Http404(_("Not found."))
         return obj
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who belongs to which controller is the installation's decision, like adding the controller.
+        return [] if request.user.is_superuser else ["members"]
+
     def has_add_permission(self, request):
         # Adding a controller is an installation decision; a member could not see what they added.
         return request.user.is_superuser

@@ -184,3 +184,27 @@ def test_history_is_read_only(officer_client, organisation):
     officer_client.post(revert, {"name": "Teruggezet"})
     activity.refresh_from_db()
     assert activity.name == "Gewijzigd"
+
+
+def test_every_change_is_kept_with_who_and_when(officer_client, organisation):
+    activity = ActivityFactory(organisation=organisation, name="Nieuwsbrief")
+    url = reverse("admin:register_processingactivity_change", args=[activity.pk])
+    form = officer_client.get(url).context["adminform"].form
+    data = {
+        **{k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)},
+        "organisation": organisation.pk, "name": "Nieuwsbrief en uitnodigingen",
+        "subject_categories": [c.pk for c in activity.subject_categories.all()],
+        "data_categories": [c.pk for c in activity.data_categories.all()],
+        "retention_rules-TOTAL_FORMS": 0, "retention_rules-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    response = officer_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    latest = activity.history.latest()
+    assert latest.name == "Nieuwsbrief en uitnodigingen"
+    assert latest.history_user.username.startswith("user")
+    assert latest.prev_record.name == "Nieuwsbrief"
+
+
+def test_the_officer_cannot_change_who_belongs_to_the_organisation(officer_client, organisation):
+    page = officer_client.get(reverse("admin:register_organisation_change", args=[organisation.pk]))
+    assert "members" not in page.context["adminform"].form.fields
