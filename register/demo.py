@@ -1,16 +1,19 @@
 """Fictional demo data, so that `make run` shows a lived-in app. Running it twice changes nothing."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from .importing import import_file
 from .models import Organisation
 from .roles import BOARD, DPO
 
 DEMO_SLUG = "demo"
+DEMO_REGISTER = Path(__file__).parent / "demo_data" / "register.txt"
 # Second-factor backup codes of the demo users: each works once, and every `demo` run restores them.
 DEMO_CODES = ["11111111", "22222222", "33333333", "44444444", "55555555"]
 
@@ -44,6 +47,7 @@ def demo_populate() -> list[DemoLogin]:
             "dpo_email": "privacy@zonnedael.example",
         },
     )
+    _demo_register(organisation)
     return [_demo_user(organisation, *user) for user in DEMO_USERS]
 
 
@@ -70,3 +74,11 @@ def _demo_codes(user) -> None:
     device, _ = StaticDevice.objects.get_or_create(user=user, name="demo")
     device.token_set.all().delete()
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in DEMO_CODES)
+
+
+def _demo_register(organisation) -> None:
+    result = import_file(
+        organisation=organisation, filename=DEMO_REGISTER.name, content=DEMO_REGISTER.read_bytes(), dry_run=False
+    )
+    if not result.ok:
+        raise ValueError(f"{DEMO_REGISTER} does not import: {' '.join(result.errors)}")
