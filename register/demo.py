@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from .demo_register import demo_register_structure
 from .importing import import_file
 from .models import Organisation
 from .roles import BOARD, DPO
@@ -35,7 +36,7 @@ DEMO_USERS = [
 
 @transaction.atomic
 def demo_populate() -> list[DemoLogin]:
-    organisation, _ = Organisation.objects.update_or_create(
+    organisation, _ = Organisation.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={
             "name": "Energiecoöperatie Zonnedael U.A.",
@@ -48,6 +49,7 @@ def demo_populate() -> list[DemoLogin]:
         },
     )
     _demo_register(organisation)
+    demo_register_structure(organisation)
     return [_demo_user(organisation, *user) for user in DEMO_USERS]
 
 
@@ -66,7 +68,8 @@ def _demo_user(organisation, role, username, password, first_name, last_name) ->
         user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=role))
     _demo_codes(user)
-    organisation.members.add(user)
+    if not organisation.members.filter(pk=user.pk).exists():  # add() records history even for a member
+        organisation.members.add(user)
     return DemoLogin(role=role, username=username, password=password)
 
 

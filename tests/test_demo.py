@@ -1,4 +1,5 @@
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
@@ -32,3 +33,24 @@ def test_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("demo")
     assert not Organisation.objects.exists()
+
+
+def test_a_second_demo_run_changes_no_table_history_included(settings):
+    settings.DEBUG = True
+    call_command("demo")
+    before = {model._meta.label: model.objects.count() for model in apps.get_models()}
+    call_command("demo")
+    after = {model._meta.label: model.objects.count() for model in apps.get_models()}
+    assert after == before
+
+
+def test_the_demo_register_shows_findings_and_what_is_due(settings, login):
+    from django.urls import reverse
+
+    settings.DEBUG = True
+    call_command("demo")
+    fg = get_user_model().objects.get(username="fg")
+    dashboard = login(fg).get(reverse("admin:index")).context["dashboard"]
+    assert dashboard.incomplete_activities > 0
+    assert dashboard.open_breaches
+    assert dashboard.agreements_expiring
