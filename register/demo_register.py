@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from .importing import category_kind
 from .models import (
     Authorisation,
     Breach,
@@ -16,6 +17,7 @@ from .models import (
     ProcessingAgreement,
     Processor,
     RetentionRule,
+    SubjectCategory,
 )
 from .services import breach_save
 
@@ -41,7 +43,39 @@ RETENTION = [
     ("3.3", 7, "years", "financial_year_end", "erase", "statutory", "art. 52 AWR", []),
     ("3.1", 7, "years", "financial_year_end", "erase", "statutory", "art. 52 AWR", []),
     ("5.1", 0, "days", "relation_end", "erase", "policy", "", []),
+    ("1.2", 2, "years", "collection", "erase", "policy", "", []),
+    ("1.3", 7, "years", "relation_end", "erase", "statutory", "art. 52 AWR", []),
+    ("1.4", 7, "years", "financial_year_end", "erase", "statutory", "art. 52 AWR", []),
+    ("1.5", 7, "years", "financial_year_end", "erase", "statutory", "art. 52 AWR", []),
+    ("2.1", 1, "years", "relation_end", "minimise", "policy", "", ["Naam", "Adres", "E-mailadres"]),
+    ("2.2", 7, "years", "financial_year_end", "erase", "statutory", "art. 52 AWR", []),
+    ("2.3", 1, "years", "relation_end", "erase", "policy", "", []),
+    ("3.2", 2, "years", "relation_end", "erase", "policy", "", []),
+    ("5.2", 12, "months", "collection", "erase", "policy", "", []),
+    ("5.3", 1, "years", "relation_end", "erase", "policy", "", []),
+    ("5.4", 2, "years", "last_contact", "erase", "policy", "", []),
 ]
+MEMBERS = ["Leden"]
+NAW = ["Naam", "Adres", "E-mailadres"]
+# reference: (categories of data subjects, categories of personal data); group 4 is left for the FG to finish.
+CATEGORIES = {
+    "1.1": (MEMBERS, [*NAW, "Telefoonnummer", "Lidnummer"]),
+    "1.2": (MEMBERS, [*NAW, "Aanwezigheid en volmachten"]),
+    "1.3": (["Obligatiehouders", "Participanten"], [*NAW, "Rekeningnummer (IBAN)", "Inleg"]),
+    "1.4": (["Obligatiehouders", "Participanten"], ["Naam", "Rekeningnummer (IBAN)", "Uitbetaalde bedragen"]),
+    "1.5": (["Obligatiehouders"], ["Naam", "Adres", "BSN", "Uitbetaalde bedragen"]),
+    "2.1": (["Deelnemers zonnedak"], [*NAW, "EAN-code aansluiting"]),
+    "2.2": (["Deelnemers zonnedak"], ["Naam", "EAN-code aansluiting", "Opbrengst"]),
+    "2.3": (["Deelnemers zonnedak"], ["Naam", "Adres", "EAN-code aansluiting"]),
+    "3.1": ([*MEMBERS, "Deelnemers zonnedak"], [*NAW, "Rekeningnummer (IBAN)", "Factuurgegevens"]),
+    "3.2": ([*MEMBERS, "Deelnemers zonnedak"], [*NAW, "Openstaande bedragen"]),
+    "3.3": ([*MEMBERS, "Leveranciers"], ["Naam", "Rekeningnummer (IBAN)", "Factuurgegevens"]),
+    "5.1": (["Abonnees nieuwsbrief"], ["Naam", "E-mailadres"]),
+    "5.2": (["Websitebezoekers"], ["IP-adres (ingekort)", "Cookie-ID"]),
+    "5.3": (["Vrijwilligers"], [*NAW, "Telefoonnummer", "Taken en beschikbaarheid"]),
+    "5.4": ([*MEMBERS, "Omwonenden"], [*NAW, "Inhoud van de klacht"]),
+    "5.5": ([*MEMBERS, "Bezoekers van bijeenkomsten"], ["Foto's"]),
+}
 CONTROLS = [
     ("Verwerkersovereenkomsten jaarlijks opnieuw tekenen", 12, date(2025, 12, 10), date(2026, 12, 10)),
     ("Autorisatieregister controleren", 12, date(2026, 2, 1), date(2027, 2, 1)),
@@ -51,6 +85,7 @@ CONTROLS = [
 
 def demo_register_structure(organisation: Organisation) -> None:
     activities = {a.reference: a for a in ProcessingActivity.objects.filter(organisation=organisation)}
+    _categories(organisation, activities)
     _processors(organisation, activities)
     _explanations(organisation)
     _retention(organisation, activities)
@@ -61,6 +96,23 @@ def demo_register_structure(organisation: Organisation) -> None:
         )  # fmt: skip
     _authorisations(organisation, activities)
     _breach(organisation, activities)
+
+
+def _categories(organisation, activities) -> None:
+    for reference, (subjects, data) in CATEGORIES.items():
+        activity = activities.get(reference)
+        if activity is None or activity.data_categories.exists():
+            continue
+        activity.subject_categories.add(*(_named(SubjectCategory, organisation, name) for name in subjects))
+        activity.data_categories.add(*(_named(DataCategory, organisation, name) for name in data))
+        if not activity.purposes:
+            activity.purposes = activity.description
+            activity.save(update_fields=["purposes"])
+
+
+def _named(model, organisation, name):
+    defaults = {"kind": category_kind(name)} if model is DataCategory else {}
+    return model.objects.get_or_create(organisation=organisation, name=name, defaults=defaults)[0]
 
 
 def _processors(organisation, activities) -> None:
@@ -97,8 +149,7 @@ def _retention(organisation, activities) -> None:
             activity=activity, period=period, unit=unit, trigger=trigger, action=action, ground=ground, law=law
         )
         for name in kept:
-            category, _ = DataCategory.objects.get_or_create(organisation=organisation, name=name)
-            rule.keep_categories.add(category)
+            rule.keep_categories.add(_named(DataCategory, organisation, name))
 
 
 def _authorisations(organisation, activities) -> None:
