@@ -44,7 +44,7 @@ from .models import (
     RetentionRule,
     SubjectCategory,
 )
-from .selectors import activities_as_of, end_of_day
+from .selectors import activities_as_of, end_of_day, history_as_of, history_record, reference_key
 
 Activity = ProcessingActivity
 Kind = DataCategory.Kind
@@ -163,25 +163,10 @@ def _current_activities(organisation: Organisation, today: date) -> QuerySet[Act
 
 
 def _rows_as_of(organisation: Organisation, moment: datetime) -> list[Row]:
-    activities = _newest_of_each(activities_as_of(organisation, moment))
-    records = {activity.pk: _history_record(activity) for activity in activities}
+    activities = activities_as_of(organisation, moment)
+    records = {activity.pk: history_record(activity) for activity in activities}
     linked = _linked_as_of(records, moment)
     return _sorted([_row(activity, linked[activity.pk], findings=[]) for activity in activities])
-
-
-def _newest_of_each[M: Model](items: Iterable[M]) -> list[M]:
-    """One as-of instance per object: simple-history returns both of two records saved in the same microsecond."""
-    newest: dict[int, M] = {}
-    for item in items:
-        seen = newest.get(item.pk)
-        if seen is None or _history_record(seen).history_id < _history_record(item).history_id:
-            newest[item.pk] = item
-    return list(newest.values())
-
-
-def _history_record(item: Model) -> Model:
-    """The historical record behind an as-of instance (simple-history keeps it in `_history`)."""
-    return getattr(item, "_history", item)
 
 
 def _linked_as_of(records: dict[int, Model], moment: datetime) -> dict[int, Linked]:
@@ -197,7 +182,7 @@ def _linked_as_of(records: dict[int, Model], moment: datetime) -> dict[int, Link
         for name in ("subject_categories", "data_categories", "recipients", "processors")
     }
     rules = _retention_rules_as_of(list(records), moment)
-    keep = _historical_links(RetentionRule, "keep_categories", {_history_record(r).history_id: r.pk for r in rules})
+    keep = _historical_links(RetentionRule, "keep_categories", {history_record(r).history_id: r.pk for r in rules})
     category_ids = _all_ids(ids["data_categories"]) | _all_ids(keep)
     categories = _as_of(DataCategory, category_ids, moment)
     subject_categories = _as_of(SubjectCategory, _all_ids(ids["subject_categories"]), moment)
@@ -229,15 +214,14 @@ def _historical_links(model: type[Model], name: str, owner_by_history: dict[int,
 
 
 def _retention_rules_as_of(activity_ids: list[int], moment: datetime) -> list[RetentionRule]:
-    rules = RetentionRule.history.as_of(moment).filter(activity_id__in=activity_ids)
-    return sorted(_newest_of_each(rules), key=lambda rule: rule.pk)
+    return sorted(history_as_of(RetentionRule, moment, activity_id__in=activity_ids), key=lambda rule: rule.pk)
 
 
 def _as_of[M: Model](model: type[M], ids: set[int], moment: datetime) -> dict[int, M]:
     """The objects with these ids as they stood at `moment`; the current row for one history does not know."""
     if not ids:
         return {}
-    found = {item.pk: item for item in _newest_of_each(model.history.as_of(moment).filter(id__in=ids))}
+    found = {item.pk: item for item in history_as_of(model, moment, id__in=ids)}
     missing = ids - set(found)
     if missing:
         found.update({item.pk: item for item in model.objects.filter(pk__in=missing)})
@@ -331,13 +315,8 @@ def _yes_no(value: bool) -> str:
     return gettext("yes") if value else gettext("no")
 
 
-def _reference_key(reference: str) -> tuple:
-    """Sort references as a person numbers them: 1.2 before 1.10."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", reference))
-
-
 def _sorted(rows: list[Row]) -> list[Row]:
-    return sorted(rows, key=lambda row: _reference_key(str(row["reference"])))
+    return sorted(rows, key=lambda row: reference_key(str(row["reference"])))
 
 
 # Renderers

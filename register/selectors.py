@@ -1,9 +1,10 @@
 """Reads of the register, each limited to what the user may see."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .access import visible_to
@@ -50,9 +51,31 @@ def dashboard_for(user, now: datetime) -> Dashboard:
     )
 
 
-def activities_as_of(organisation: Organisation, moment: datetime) -> QuerySet[ProcessingActivity]:
+def history_as_of[M: Model](model: type[M], moment: datetime, **filters) -> list[M]:
+    """Objects of `model` as they stood at `moment`, rebuilt from history. simple-history's as_of returns both
+    of two records saved in the same microsecond; of those the later one (higher history_id) is kept."""
+    newest: dict[int, M] = {}
+    for item in model.history.as_of(moment).filter(**filters):
+        seen = newest.get(item.pk)
+        if seen is None or history_record(seen).history_id < history_record(item).history_id:
+            newest[item.pk] = item
+    return list(newest.values())
+
+
+def history_record(item: Model) -> Model:
+    """The historical record behind an as-of instance (simple-history keeps it in `_history`)."""
+    return getattr(item, "_history", item)
+
+
+def reference_key(reference: str) -> tuple:
+    """Sort references as a person numbers them: 1.2 before 1.10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", reference))
+
+
+def activities_as_of(organisation: Organisation, moment: datetime) -> list[ProcessingActivity]:
     """The organisation's register as it stood at `moment`, rebuilt from history, ordered by reference."""
-    return ProcessingActivity.history.as_of(moment).filter(organisation_id=organisation.pk).order_by("reference")
+    activities = history_as_of(ProcessingActivity, moment, organisation_id=organisation.pk)
+    return sorted(activities, key=lambda activity: reference_key(activity.reference))
 
 
 def end_of_day(day: date) -> datetime:

@@ -66,6 +66,8 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     def complete(self, create, extracted, **kwargs):
         if not create or extracted is False:
             return
-        self.subject_categories.add(SubjectCategory.objects.get_or_create(organisation=self.organisation, name="Leden")[0])
+        self.subject_categories.add(
+            SubjectCategory.objects.get_or_create(organisation=self.organisation, name="Leden")[0]
+        )
         self.data_categories.add(DataCategory.objects.get_or_create(organisation=self.organisation, name="Naam")[0])
         RetentionRule.objects.create(activity=self, period=2, unit="years")

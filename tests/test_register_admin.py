@@ -208,3 +208,14 @@ def test_every_change_is_kept_with_who_and_when(officer_client, organisation):
 def test_the_officer_cannot_change_who_belongs_to_the_organisation(officer_client, organisation):
     page = officer_client.get(reverse("admin:register_organisation_change", args=[organisation.pk]))
     assert "members" not in page.context["adminform"].form.fields
+
+
+def test_two_saves_in_the_same_instant_show_once_as_of_a_date(officer_client, organisation, time_machine):
+    time_machine.move_to(datetime(2026, 1, 10, 12, 0, tzinfo=AMSTERDAM), tick=False)
+    activity = ActivityFactory(organisation=organisation, name="Eerste versie")
+    activity.name = "Tweede versie"
+    activity.save()  # the same frozen instant as the first save
+    page = officer_client.get(
+        reverse("admin:register_processingactivity_as_of"), {"organisation": organisation.pk, "date": "2026-01-10"}
+    )
+    assert [a.name for a in page.context["activities"]] == ["Tweede versie"]
