@@ -31,8 +31,18 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Files the app writes itself: the embedded Celery broker, the beat schedule, later private uploads.
+# Files the app writes itself: the embedded Celery broker, the beat schedule, the private files.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
+# Uploads and answers to requests: encrypted (Fernet), under random names, never served as static files.
+PRIVATE_DIR = DATA_DIR / "private"
+FILE_ENCRYPTION_KEY = env.str("FILE_ENCRYPTION_KEY", default="")
+if not FILE_ENCRYPTION_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FILE_ENCRYPTION_KEY is not set. Generate one with: python -c \"from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())\" and keep it safe: without it the stored files are lost."
+        )
+    FILE_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItdXNlLTE="  # development only
 
 INSTALLED_APPS = [
     "register.apps.RegisterAdminConfig",

@@ -434,3 +434,62 @@ class BreachUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.breach} ({self.written_at:%d-%m-%Y %H:%M})"
+
+
+class DataSubject(OrganisationOwned):
+    """Betrokkene: the personal data the organisation holds on one person."""
+
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    street_address = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    iban = models.CharField(_("bank account (IBAN)"), max_length=34, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    attributes = models.JSONField(
+        _("further data"), default=dict, blank=True, help_text=_("Further data, by category of personal data.")
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["organisation", "email"], name="subject_org_email"),
+            models.Index(fields=["organisation", "name"], name="subject_org_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Relation(models.Model):
+    """A data subject's link to a processing activity, with the consent record where consent is the basis."""
+
+    subject = models.ForeignKey(DataSubject, models.CASCADE, related_name="relations", verbose_name=_("data subject"))
+    activity = models.ForeignKey(
+        ProcessingActivity, models.PROTECT, related_name="relations", verbose_name=_("processing activity")
+    )
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_how = models.CharField(_("how consent was given"), max_length=200, blank=True)
+    consent_evidence = models.CharField(_("where the consent record is kept"), max_length=300, blank=True)
+    consent_withdrawn_on = models.DateField(_("consent withdrawn on"), null=True, blank=True)
+    restricted = models.BooleanField(_("processing restricted (art. 18)"), default=False)
+    objected = models.BooleanField(_("objection made (art. 21)"), default=False)
+    legal_hold = models.BooleanField(_("legal hold"), default=False, help_text=_("Keeps the data past retention."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        ordering = ["started_on"]
+        indexes = [models.Index(fields=["activity", "ended_on"], name="relation_activity_end")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} – {self.activity}"

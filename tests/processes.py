@@ -27,6 +27,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "test-only-" + "k7#Qp2!vX9zL" * 5,
     "ALLOWED_HOSTS": "register.example",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.register.example:587",
+    "FILE_ENCRYPTION_KEY": "cHJvZHVjdGlvbi10ZXN0LWtleS1wcm9kdWN0aW9uLTE=",
 }
 
 

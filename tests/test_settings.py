@@ -84,3 +84,9 @@ def test_ssl_redirect_can_be_switched_off_for_a_proxy(tmp_path):
     env = project_env(tmp_path, **PRODUCTION_ENV, SECURE_SSL_REDIRECT="0")
     result = shell(SETTINGS + "print(s.SECURE_SSL_REDIRECT)", env)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
+    result = manage("check", env=project_env(tmp_path, **PRODUCTION_ENV, FILE_ENCRYPTION_KEY=""))
+    assert result.returncode != 0
+    assert "FILE_ENCRYPTION_KEY is not set" in result.stderr
