@@ -24,6 +24,9 @@ def _fast_offline_settings(settings):
     }
     # The HTTPS redirect is tested against gunicorn with production settings (test_production.py).
     settings.SECURE_SSL_REDIRECT = False
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters must not leak from one test into the next
 
 
 @pytest.fixture
