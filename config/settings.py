@@ -30,6 +30,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address, for links in mails that jobs send outside a web request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Files the app writes itself: the embedded Celery broker, the beat schedule, the private files.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))

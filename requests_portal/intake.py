@@ -10,13 +10,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from register.models import Organisation
 from retention.deadlines import complaint_due, local_day, request_legal_due, request_target_due
 
+from .emails import requester_mail
 from .models import RequestEvent, RequestUpload, SubjectRequest
 from .storage import private_file_delete, private_file_save
 
@@ -166,6 +169,30 @@ def unverified_due_for_reminder(now: datetime):
         received_at__lte=now - VERIFICATION_REMINDER_AFTER,
         verification_expires_at__gt=now,
     )
+
+
+def verification_remind(*, request: SubjectRequest, now: datetime) -> str | None:
+    """Claim the reminder (a conditional UPDATE, so two runs never send it twice) and give the request a new
+    token: only its hash is stored, so the reminder carries a fresh link and the first one stops working.
+    Returns the new raw token, or None when another run already reminded."""
+    raw_token = secrets.token_urlsafe(32)
+    claimed = SubjectRequest.objects.filter(
+        pk=request.pk, verification_reminded_at__isnull=True, status=SubjectRequest.Status.RECEIVED
+    ).update(verification_reminded_at=now, verification_token_hash=token_hash(raw_token))
+    return raw_token if claimed else None
+
+
+def verification_reminders_send(*, now: datetime) -> int:
+    """Remind everyone who has not confirmed their address after a day; once each. Returns the number sent."""
+    sent = 0
+    for request in unverified_due_for_reminder(now).select_related("organisation"):
+        raw_token = verification_remind(request=request, now=now)
+        if raw_token:
+            verify_url = settings.SITE_URL.rstrip("/") + reverse("requests_portal:verify", args=[raw_token])
+            context = {"verify_url": verify_url}
+            requester_mail(request=request, template="verify_reminder", context=context, base_url=settings.SITE_URL)
+            sent += 1
+    return sent
 
 
 def unverified_purge(*, now: datetime | None = None) -> int:

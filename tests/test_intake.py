@@ -251,3 +251,19 @@ def test_a_forged_or_unverified_status_link_is_not_found(client, organisation):
     )  # fmt: skip
     assert client.get(status_path(request)).status_code == 404  # not yet verified
     assert client.get(reverse("requests_portal:status", args=["1:forged"])).status_code == 404
+
+
+def test_one_reminder_after_a_day_with_a_fresh_link(client, form_url, mailoutbox, time_machine):
+    from requests_portal.intake import verification_reminders_send
+
+    time_machine.move_to(datetime(2026, 11, 1, 10, 0, tzinfo=AMS), tick=False)
+    client.post(form_url, valid())
+    first_link = verify_link(mailoutbox[0])
+    assert verification_reminders_send(now=datetime(2026, 11, 2, 9, 59, 59, tzinfo=AMS)) == 0
+    assert verification_reminders_send(now=datetime(2026, 11, 2, 10, 0, tzinfo=AMS)) == 1
+    assert verification_reminders_send(now=datetime(2026, 11, 2, 11, 0, tzinfo=AMS)) == 0  # only once
+    assert len(mailoutbox) == 2
+    fresh_link = verify_link(mailoutbox[1])
+    assert SubjectRequest.objects.get().reference in mailoutbox[1].subject
+    assert client.post(first_link).status_code == 404
+    assert client.post(fresh_link).status_code == 302
