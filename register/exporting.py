@@ -27,7 +27,7 @@ from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -289,6 +289,16 @@ def _row(activity: Activity, linked: Linked, findings: list[str]) -> Row:
     }
 
 
+def period_words(period: int, unit: str) -> str:
+    """'1 month', '7 years': the unit in the number's own plural."""
+    words = {
+        RetentionRule.Unit.DAYS: ngettext("%(count)d day", "%(count)d days", period),
+        RetentionRule.Unit.MONTHS: ngettext("%(count)d month", "%(count)d months", period),
+        RetentionRule.Unit.YEARS: ngettext("%(count)d year", "%(count)d years", period),
+    }
+    return words[unit] % {"count": period}
+
+
 def retention_rule_words(rule: RetentionRule, kept: list[str]) -> str:
     """A retention rule as a sentence, e.g. '7 years after end of the financial year, then erase; statutory (AWR)'."""
     action = rule.get_action_display()
@@ -298,9 +308,8 @@ def retention_rule_words(rule: RetentionRule, kept: list[str]) -> str:
         ground = gettext("statutory (%(law)s)") % {"law": rule.law}
     else:
         ground = rule.get_ground_display()
-    return gettext("%(period)s %(unit)s after %(trigger)s, then %(action)s; %(ground)s") % {
-        "period": rule.period,
-        "unit": rule.get_unit_display(),
+    return gettext("%(period)s after %(trigger)s, then %(action)s; %(ground)s") % {
+        "period": period_words(rule.period, rule.unit),
         "trigger": rule.get_trigger_display(),
         "action": action,
         "ground": ground,

@@ -57,11 +57,11 @@ def test_page_has_landmarks_and_a_labelled_language_switch(client):
     assert 'href="#main"' in html
 
 
-def test_portal_index_lists_organisations_with_their_privacy_officer(client, organisation):
+def test_portal_index_links_every_organisation_to_its_form(client, organisation):
     response = client.get(reverse("requests_portal:index"))
     assert response.status_code == 200
     assert organisation.name in response.content.decode()
-    assert f"mailto:{organisation.dpo_email}" in response.content.decode()
+    assert reverse("requests_portal:form", args=[organisation.slug]) in response.content.decode()
 
 
 def test_health_check(client):

@@ -136,7 +136,7 @@ def test_rows_hold_every_field_of_the_full_activity(register):
     assert full["national_id"] == "BSN"
     assert full["controller_name"] == "Gemeente Zonnedael"
     assert full["dpia_done_on"] == date(2025, 3, 1)
-    assert full["findings"] == "a processor without a valid processing agreement"
+    assert full["findings"] == "een verwerker zonder geldige verwerkersovereenkomst"
 
 
 def test_retention_is_the_rules_in_words_else_the_text_marked_as_not_enforced(register):
@@ -399,7 +399,7 @@ def test_as_of_accepts_a_day_until_today(text):
 
 @pytest.mark.parametrize("text", ["2026-11-25", "2026-02-30", "24-11-2026", "20261124", "gisteren", ""])
 def test_as_of_refuses_a_future_or_malformed_day(text):
-    with pytest.raises(ValueError, match=r"YYYY-MM-DD|future"):
+    with pytest.raises(ValueError, match=r"YYYY-MM-DD|toekomst"):
         parse_as_of(text, TODAY)
 
 

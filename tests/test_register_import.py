@@ -670,7 +670,7 @@ def test_the_admin_shows_errors_and_offers_no_import(login, officer, organisatio
     )
 
     assert response.status_code == 200
-    assert "Line 3: reference “1.1” is already used on line 2." in response.content.decode()
+    assert "Regel 3: referentie “1.1” wordt al gebruikt op regel 2." in response.content.decode()
     assert 'name="confirm"' not in response.content.decode()
     assert "register_import" not in client.session
 
@@ -682,7 +682,7 @@ def test_the_admin_refuses_a_file_over_5_mib(login, officer, organisation):
     response = client.post(IMPORT_URL, {"organisation": organisation.pk, "file": upload(content), "preview": "1"})
 
     assert response.status_code == 200
-    assert "larger than 5 MiB" in response.content.decode()
+    assert "groter dan 5 MiB" in response.content.decode()
     assert response.context["result"] is None
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from register.importing import ImportResult, import_file
 
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         self._report(result)
         if not result.ok:
             raise CommandError(
-                _("Nothing was imported: %(count)s errors in %(file)s.") % {"count": len(result.errors), "file": file}
+                ngettext(
+                    "Nothing was imported: %(count)d error in %(file)s.",
+                    "Nothing was imported: %(count)d errors in %(file)s.",
+                    len(result.errors),
+                )
+                % {"count": len(result.errors), "file": file}
             )
 
     def _report(self, result: ImportResult) -> None:
