@@ -267,3 +267,12 @@ def test_one_reminder_after_a_day_with_a_fresh_link(client, form_url, mailoutbox
     assert SubjectRequest.objects.get().reference in mailoutbox[1].subject
     assert client.post(first_link).status_code == 404
     assert client.post(fresh_link).status_code == 302
+
+
+def test_every_mail_names_the_reference_and_the_due_date(client, form_url, mailoutbox, time_machine):
+    time_machine.move_to(datetime(2026, 1, 31, 10, 0, tzinfo=AMS), tick=False)
+    client.post(form_url, valid())
+    client.post(verify_link(mailoutbox[0]))
+    for message in mailoutbox:
+        assert "AVG-2026-0001" in message.subject
+        assert "28 februari 2026" in message.body
