@@ -71,3 +71,48 @@ class ActivityFactory(factory.django.DjangoModelFactory):
         )
         self.data_categories.add(DataCategory.objects.get_or_create(organisation=self.organisation, name="Naam")[0])
         RetentionRule.objects.create(activity=self, period=2, unit="years")
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _request_due(request, which: str):
+    from retention.deadlines import complaint_due, request_legal_due, request_target_due
+
+    organisation = request.organisation
+    if request.kind == "complaint":
+        return complaint_due(request.received_at, organisation.complaint_answer_days)
+    if which == "target":
+        return request_target_due(request.received_at, organisation.request_answer_weeks)
+    return request_legal_due(request.received_at)
+
+
+class SubjectRequestFactory(factory.django.DjangoModelFactory):
+    """A verified access request, with the due dates the intake sets."""
+
+    class Meta:
+        model = "requests_portal.SubjectRequest"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"AVG-2026-{n + 1:04d}")
+    kind = "access"
+    status = "verified"
+    requester_name = "Jan Jansen"
+    requester_email = factory.Sequence(lambda n: f"jan{n}@voorbeeld.nl")
+    requester_language = "nl"
+    received_at = factory.LazyFunction(_now)
+    email_verified_at = factory.SelfAttribute("received_at")
+    target_due_on = factory.LazyAttribute(lambda r: _request_due(r, "target"))
+    legal_due_on = factory.LazyAttribute(lambda r: _request_due(r, "legal"))
+
+
+class DataSubjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "register.DataSubject"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Persoon {n}")
+    email = factory.Sequence(lambda n: f"persoon{n}@voorbeeld.nl")
