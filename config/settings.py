@@ -19,14 +19,22 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment or in .env (at least 50 random "
-            "characters), or set DEBUG=1 for local development."
-        )
-    SECRET_KEY = "django-insecure-development-only-never-use-this-key-in-production"  # noqa: S105
+
+def secret(name: str, development_value: str, how: str) -> str:
+    """A secret from the environment. Development (DEBUG) may use a fixed value; production refuses to start."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG:
+        return development_value
+    raise ImproperlyConfigured(f"{name} is not set. {how} Set it in the environment or in .env, or DEBUG=1.")
+
+
+SECRET_KEY = secret(
+    "SECRET_KEY",
+    "django-insecure-development-only-never-use-this-key-in-production",
+    "Use at least 50 random characters.",
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -37,14 +45,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 # Uploads and answers to requests: encrypted (Fernet), under random names, never served as static files.
 PRIVATE_DIR = DATA_DIR / "private"
-FILE_ENCRYPTION_KEY = env.str("FILE_ENCRYPTION_KEY", default="")
-if not FILE_ENCRYPTION_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "FILE_ENCRYPTION_KEY is not set. Generate one with: python -c \"from cryptography.fernet import "
-            "Fernet; print(Fernet.generate_key().decode())\" and keep it safe: without it the stored files are lost."
-        )
-    FILE_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItdXNlLTE="  # development only
+FILE_ENCRYPTION_KEY = secret(
+    "FILE_ENCRYPTION_KEY",
+    "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItdXNlLTE=",
+    'Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    " and keep a copy: without it the stored files cannot be read.",
+)
 
 INSTALLED_APPS = [
     "register.apps.RegisterAdminConfig",

@@ -87,6 +87,6 @@ def test_ssl_redirect_can_be_switched_off_for_a_proxy(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
-    result = manage("check", env=project_env(tmp_path, **PRODUCTION_ENV, FILE_ENCRYPTION_KEY=""))
+    result = manage("check", env=project_env(tmp_path, **{**PRODUCTION_ENV, "FILE_ENCRYPTION_KEY": ""}))
     assert result.returncode != 0
     assert "FILE_ENCRYPTION_KEY is not set" in result.stderr
