@@ -1,0 +1,350 @@
+"""The FG's request desk: the list and its colours and filters, the steps, the uploads, and who may do what."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from register.roles import BOARD, DPO, STAFF
+from requests_portal.admin import days_left_badge
+from requests_portal.models import RequestEvent, RequestUpload, SubjectRequest
+from requests_portal.storage import private_file_save
+from tests.factories import DataSubjectFactory, OrganisationFactory, SubjectRequestFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+Status = SubjectRequest.Status
+CHANGELIST = "admin:requests_portal_subjectrequest_changelist"
+
+
+@pytest.fixture(autouse=True)
+def private_dir(settings, tmp_path):
+    settings.PRIVATE_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def officer(organisation):
+    return UserFactory(role=DPO, member_of=[organisation])
+
+
+@pytest.fixture
+def officer_client(login, officer):
+    return login(officer)
+
+
+def change_url(subject_request) -> str:
+    return reverse("admin:requests_portal_subjectrequest_change", args=[subject_request.pk])
+
+
+def step_url(subject_request, step: str) -> str:
+    return reverse("admin:requests_portal_subjectrequest_step", args=[subject_request.pk, step])
+
+
+def due_in(days: int, **fields) -> SubjectRequest:
+    today = timezone.localdate()
+    return SubjectRequestFactory(
+        target_due_on=today + timedelta(days=days), legal_due_on=today + timedelta(days=days), **fields
+    )
+
+
+def add_upload(subject_request, content: bytes = b"%PDF-1.7 paspoort") -> RequestUpload:
+    return RequestUpload.objects.create(
+        request=subject_request,
+        purpose=RequestUpload.Purpose.ID_COPY,
+        stored_name=private_file_save(content),
+        content_type="application/pdf",
+        size=len(content),
+        uploaded_at=timezone.now(),
+    )
+
+
+# The list
+
+
+def test_changelist_search_and_change_page_open(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation, requester_email="jan@voorbeeld.nl")
+    RequestEvent.objects.create(request=subject_request, at=timezone.now(), kind="received", text="Ontvangen")
+    url = reverse(CHANGELIST)
+    assert officer_client.get(url).status_code == 200
+    found = officer_client.get(url, {"q": subject_request.reference}).content.decode()
+    assert subject_request.reference in found
+    assert subject_request.reference in officer_client.get(url, {"q": "jan@voorbeeld.nl"}).content.decode()
+    assert subject_request.reference not in officer_client.get(url, {"q": "voorbeeld.nl"}).content.decode()  # exact
+    page = officer_client.get(change_url(subject_request))
+    assert page.status_code == 200
+    assert "Ontvangen" in page.content.decode()
+    assert officer_client.get(reverse("admin:requests_portal_subjectrequest_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("days", "colour", "text"),
+    [
+        (10, "days-green", "10"),
+        (9, "days-orange", "9"),
+        (5, "days-orange", "5"),
+        (4, "days-red", "4"),
+        (0, "days-red", "0"),
+        (-1, "days-overdue", "-1 overdue"),
+    ],
+)
+def test_days_left_colours(organisation, days, colour, text):
+    badge = days_left_badge(due_in(days, organisation=organisation, status=Status.IN_PROGRESS))
+    assert colour in badge
+    assert f">{text}</span>" in badge
+
+
+def test_closed_requests_show_a_dash_and_extended_ones_count_to_the_new_date(organisation):
+    assert days_left_badge(due_in(-3, organisation=organisation, status=Status.COMPLETED)) == "–"
+    extended = due_in(1, organisation=organisation, status=Status.EXTENDED)
+    extended.extended_due_on = timezone.localdate() + timedelta(days=30)
+    assert ">30</span>" in days_left_badge(extended)
+
+
+def test_the_list_shows_the_badges_in_dutch(officer_client, organisation):
+    due_in(-2, organisation=organisation, status=Status.IN_PROGRESS)
+    due_in(3, organisation=organisation, status=Status.COMPLETED)
+    html = officer_client.get(reverse(CHANGELIST)).content.decode()
+    assert "days-overdue" in html
+    assert "requests.css" in html
+
+
+def test_overdue_filter(officer_client, organisation):
+    now = timezone.now()
+    late = due_in(-1, organisation=organisation, status=Status.IN_PROGRESS)
+    today = due_in(0, organisation=organisation, status=Status.IN_PROGRESS)
+    closed = due_in(-5, organisation=organisation, status=Status.COMPLETED)
+    late_when_paused = due_in(-3, organisation=organisation, status=Status.WAITING, paused_since=now)
+    paused_in_time = due_in(-1, organisation=organisation, status=Status.WAITING, paused_since=now - timedelta(days=4))
+    extended = due_in(-1, organisation=organisation, status=Status.EXTENDED)
+    SubjectRequest.objects.filter(pk=extended.pk).update(extended_due_on=timezone.localdate() + timedelta(days=20))
+
+    def listed(value):
+        response = officer_client.get(reverse(CHANGELIST), {"overdue": value})
+        return {r.reference for r in response.context["cl"].result_list}
+
+    assert listed("yes") == {late.reference, late_when_paused.reference}
+    assert listed("no") == {today.reference, paused_in_time.reference, extended.reference}
+    assert closed.reference not in listed("no")
+
+
+def many_requests(organisation, count: int, assignee) -> None:
+    received = timezone.now()
+    SubjectRequest.objects.bulk_create(
+        SubjectRequest(
+            organisation=organisation,
+            reference=f"AVG-2026-{n:05d}",
+            kind="access",
+            status=Status.IN_PROGRESS if n % 3 else Status.COMPLETED,
+            requester_name="Jan Jansen",
+            requester_email=f"jan{n}@voorbeeld.nl",
+            received_at=received,
+            target_due_on=received.date() + timedelta(days=n % 40 - 10),
+            legal_due_on=received.date() + timedelta(days=n % 40 - 10),
+            assignee=assignee if n % 2 else None,
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("params", [{}, {"overdue": "yes"}, {"status": "in_progress"}, {"q": "jan5@voorbeeld.nl"}])
+@pytest.mark.parametrize("count", [20, 2000])
+def test_changelist_queries_do_not_grow_with_the_data(
+    officer_client, officer, organisation, django_assert_max_num_queries, params, count
+):
+    many_requests(organisation, count, assignee=officer)
+    url = reverse(CHANGELIST)
+    officer_client.get(url, params)  # warm the session and content-type caches
+    # savepoint and release (ATOMIC_REQUESTS), session, user, OTP device, user and group permissions,
+    # organisation filter choices, assignee filter choices, filtered count, total count, and the page of
+    # requests with organisation and assignee joined (the days left come from its columns)
+    with django_assert_max_num_queries(12):
+        response = officer_client.get(url, params)
+    assert response.status_code == 200
+
+
+def test_change_page_queries_do_not_grow_with_the_timeline(
+    officer_client, officer, organisation, django_assert_max_num_queries
+):
+    subject = DataSubjectFactory(organisation=organisation)
+    subject_request = SubjectRequestFactory(organisation=organisation, assignee=officer, subject=subject)
+    RequestEvent.objects.bulk_create(
+        RequestEvent(request=subject_request, at=timezone.now(), kind="note", text=f"Notitie {n}") for n in range(200)
+    )
+    add_upload(subject_request)
+    officer_client.get(change_url(subject_request))
+    # savepoint and release, session, user, OTP device, the request, user and group permissions, the uploads,
+    # the events with their actors, and each inline's request fetched once for all its rows (FETCH_PEERS) for
+    # the row titles; organisation, assignee and data subject come joined to the request
+    with django_assert_max_num_queries(12):
+        response = officer_client.get(change_url(subject_request))
+    assert response.status_code == 200
+
+
+# Steps
+
+
+def test_the_change_page_offers_the_steps_the_state_allows(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    html = officer_client.get(change_url(subject_request)).content.decode()
+    assert step_url(subject_request, "start") in html
+    assert step_url(subject_request, "extend") in html
+    assert step_url(subject_request, "resume") not in html
+
+
+def test_start_with_one_button(officer_client, officer, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    response = officer_client.post(step_url(subject_request, "start"))
+    assert response.status_code == 302 and response["Location"] == change_url(subject_request)
+    subject_request.refresh_from_db()
+    assert subject_request.status == Status.IN_PROGRESS
+    assert subject_request.history.first().history_user == officer
+    again = officer_client.post(step_url(subject_request, "start"), follow=True)
+    assert subject_request.reference in " ".join(str(m) for m in again.context["messages"])
+
+
+def test_pause_and_resume_through_the_admin(officer_client, organisation, mailoutbox):
+    subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    assert officer_client.get(step_url(subject_request, "pause")).status_code == 200
+    response = officer_client.post(step_url(subject_request, "pause"), {"reason": "Een kopie van uw machtiging"})
+    assert response.status_code == 302
+    assert "Een kopie van uw machtiging" in mailoutbox[0].body
+    officer_client.post(step_url(subject_request, "resume"))
+    subject_request.refresh_from_db()
+    assert subject_request.status == Status.IN_PROGRESS
+
+
+def test_extend_needs_a_reason_and_shows_the_refusal_of_a_second_time(officer_client, organisation, mailoutbox):
+    subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    empty = officer_client.post(step_url(subject_request, "extend"), {"reason": ""})
+    assert empty.status_code == 200 and empty.context["form"].errors
+    officer_client.post(step_url(subject_request, "extend"), {"reason": "Drie archieven"})
+    subject_request.refresh_from_db()
+    assert subject_request.status == Status.EXTENDED
+    second = officer_client.post(step_url(subject_request, "extend"), {"reason": "Nog eens"})
+    assert second.status_code == 200
+    assert "only once" in " ".join(second.context["form"].non_field_errors())
+    assert len(mailoutbox) == 1
+    assert officer_client.get(step_url(subject_request, "extend")).status_code == 302  # no longer offered
+
+
+def test_refuse_with_ground_and_explanation(officer_client, organisation, mailoutbox):
+    subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    form = officer_client.get(step_url(subject_request, "refuse")).content.decode()
+    assert 'value="17_3"' in form
+    without = officer_client.post(step_url(subject_request, "refuse"), {"ground": "", "explanation": "Nee"})
+    assert without.status_code == 200 and "ground" in without.context["form"].errors
+    officer_client.post(step_url(subject_request, "refuse"), {"ground": "17_3", "explanation": "Bewaarplicht"})
+    subject_request.refresh_from_db()
+    assert (subject_request.status, subject_request.refusal_ground) == (Status.REFUSED, "17_3")
+    assert "Autoriteit Persoonsgegevens" in mailoutbox[0].body
+
+
+def test_assign_offers_only_members(officer_client, officer, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    colleague = UserFactory(role=STAFF, member_of=[organisation])
+    outsider = UserFactory(role=STAFF, member_of=[OrganisationFactory()])
+    choices = officer_client.get(step_url(subject_request, "assign")).context["form"].fields["assignee"].queryset
+    assert set(choices) == {officer, colleague}
+    refused = officer_client.post(step_url(subject_request, "assign"), {"assignee": outsider.pk})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    officer_client.post(step_url(subject_request, "assign"), {"assignee": colleague.pk})
+    subject_request.refresh_from_db()
+    assert subject_request.assignee == colleague
+
+
+def test_match_suggests_and_searches_within_the_organisation(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation, requester_email="jan@voorbeeld.nl")
+    same_email = DataSubjectFactory(organisation=organisation, name="J. Jansen", email="jan@voorbeeld.nl")
+    other = DataSubjectFactory(organisation=organisation, name="Piet Pietersen", email="piet@voorbeeld.nl")
+    elsewhere = DataSubjectFactory(name="Jan Jansen", email="jan@voorbeeld.nl")
+
+    def offered(**params):
+        form = officer_client.get(step_url(subject_request, "match"), params).context["form"]
+        return [pk for pk, _label in form.fields["subject"].widget.choices]
+
+    assert offered() == [same_email.pk]
+    assert offered(q="piet") == [other.pk]
+    refused = officer_client.post(step_url(subject_request, "match"), {"subject": elsewhere.pk})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    officer_client.post(step_url(subject_request, "match"), {"subject": other.pk})
+    subject_request.refresh_from_db()
+    assert subject_request.subject == other
+
+
+def test_an_unknown_step_is_a_404(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    assert officer_client.post(step_url(subject_request, "delete")).status_code == 404
+
+
+# Uploads
+
+
+def test_an_upload_opens_decrypted_as_an_attachment(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    upload = add_upload(subject_request, b"%PDF-1.7 paspoort J. Jansen")
+    url = reverse("admin:requests_portal_subjectrequest_upload", args=[subject_request.pk, upload.pk])
+    assert url in officer_client.get(change_url(subject_request)).content.decode()
+    response = officer_client.get(url)
+    assert response.status_code == 200
+    assert response.content == b"%PDF-1.7 paspoort J. Jansen"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    other = add_upload(SubjectRequestFactory(organisation=organisation))
+    wrong_pair = reverse("admin:requests_portal_subjectrequest_upload", args=[subject_request.pk, other.pk])
+    assert officer_client.get(wrong_pair).status_code == 404
+
+
+def test_a_destroyed_upload_is_a_404(officer_client, organisation, private_dir):
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    upload = add_upload(subject_request)
+    (private_dir / upload.stored_name).unlink()
+    url = reverse("admin:requests_portal_subjectrequest_upload", args=[subject_request.pk, upload.pk])
+    assert officer_client.get(url).status_code == 404
+
+
+# Who may do what
+
+
+def test_another_organisations_request_is_a_404_everywhere(officer_client):
+    foreign = SubjectRequestFactory(organisation=OrganisationFactory())
+    upload = add_upload(foreign)
+    assert foreign.reference not in officer_client.get(reverse(CHANGELIST)).content.decode()
+    assert officer_client.get(change_url(foreign)).status_code == 404
+    assert officer_client.get(step_url(foreign, "pause")).status_code == 404
+    assert officer_client.post(step_url(foreign, "start")).status_code == 404
+    url = reverse("admin:requests_portal_subjectrequest_upload", args=[foreign.pk, upload.pk])
+    assert officer_client.get(url).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.status == Status.VERIFIED
+
+
+def test_the_board_can_read_but_not_act(login, organisation):
+    client = login(UserFactory(role=BOARD, member_of=[organisation]))
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    upload = add_upload(subject_request)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+    page = client.get(change_url(subject_request))
+    assert page.status_code == 200
+    assert step_url(subject_request, "start") not in page.content.decode()
+    assert client.post(step_url(subject_request, "start")).status_code == 403
+    assert client.get(step_url(subject_request, "message")).status_code == 403
+    url = reverse("admin:requests_portal_subjectrequest_upload", args=[subject_request.pk, upload.pk])
+    assert client.get(url).status_code == 404  # an ID copy is for the people who handle the request
+    subject_request.refresh_from_db()
+    assert subject_request.status == Status.VERIFIED
+
+
+def test_staff_can_handle_requests(login, organisation):
+    client = login(UserFactory(role=STAFF, member_of=[organisation]))
+    subject_request = SubjectRequestFactory(organisation=organisation)
+    assert client.post(step_url(subject_request, "start")).status_code == 302
+    subject_request.refresh_from_db()
+    assert subject_request.status == Status.IN_PROGRESS
+
+
+def test_a_superuser_sees_every_organisation(login):
+    client = login(UserFactory(is_superuser=True))
+    foreign = SubjectRequestFactory(organisation=OrganisationFactory())
+    assert client.get(change_url(foreign)).status_code == 200
