@@ -22,8 +22,6 @@ def _fast_offline_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # The HTTPS redirect is tested against gunicorn with production settings (test_production.py).
-    settings.SECURE_SSL_REDIRECT = False
     from django.core.cache import cache
 
     cache.clear()  # rate-limit counters must not leak from one test into the next

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "register.example",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.register.example:587",
     "FILE_ENCRYPTION_KEY": "cHJvZHVjdGlvbi10ZXN0LWtleS1wcm9kdWN0aW9uLTE=",
+    "SECURE_SSL_REDIRECT": "",  # the test process turns it off; production runs with the default
 }
 
 
