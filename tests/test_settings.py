@@ -81,7 +81,7 @@ def test_production_is_secure_by_default(tmp_path, name, expected):
 
 
 def test_ssl_redirect_can_be_switched_off_for_a_proxy(tmp_path):
-    env = project_env(tmp_path, **PRODUCTION_ENV, SECURE_SSL_REDIRECT="0")
+    env = project_env(tmp_path, **{**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "0"})
     result = shell(SETTINGS + "print(s.SECURE_SSL_REDIRECT)", env)
     assert result.stdout.strip() == "False", result.stderr
 
