@@ -9,6 +9,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from .demo_register import demo_register_structure
+from .demo_subjects import demo_subjects
 from .importing import import_file
 from .models import Organisation
 from .roles import BOARD, DPO
@@ -50,6 +51,7 @@ def demo_populate() -> list[DemoLogin]:
     )
     _demo_register(organisation)
     demo_register_structure(organisation)
+    demo_subjects(organisation)
     return [_demo_user(organisation, *user) for user in DEMO_USERS]
 
 

@@ -116,3 +116,12 @@ class DataSubjectFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Persoon {n}")
     email = factory.Sequence(lambda n: f"persoon{n}@voorbeeld.nl")
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "register.Relation"
+
+    subject = factory.SubFactory(DataSubjectFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..subject.organisation"))
+    started_on = factory.LazyFunction(lambda: date.today() - timedelta(days=400))
