@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 
 from register.completeness import RULES, activity_findings, incomplete, with_findings
 from register.models import DataCategory, ProcessingActivity, ProcessingAgreement, Processor, RetentionRule
@@ -109,4 +110,7 @@ def test_processor_needs_a_valid_agreement(activity, signed_on, valid_until, fou
 def test_findings_read_as_messages(activity):
     ProcessingActivity.objects.filter(pk=activity.pk).update(purposes="", legal_basis="")
     annotated = with_findings(ProcessingActivity.objects.filter(pk=activity.pk), TODAY).get()
-    assert [str(m) for m in activity_findings(annotated)] == ["no purposes", "no legal basis"]
+    with translation.override("nl"):
+        assert [str(m) for m in activity_findings(annotated)] == ["geen doelen", "geen grondslag"]
+    with translation.override("en"):
+        assert [str(m) for m in activity_findings(annotated)] == ["no purposes", "no legal basis"]
