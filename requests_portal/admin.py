@@ -18,7 +18,18 @@ from register.admin import OrganisationScopedAdmin
 from register.models import DataSubject
 
 from . import workflow
-from .models import RequestEvent, RequestUpload, SubjectRequest
+from .answers import FORMATS, access_package_create, access_package_render
+from .erasure import (
+    ErasureNotConfirmed,
+    PreviewOutdated,
+    erasure_certificate_pdf,
+    erasure_confirm,
+    erasure_execute,
+    erasure_preview,
+    step_reason,
+)
+from .models import AccessPackage, ErasureRun, RequestEvent, RequestUpload, SubjectRequest
+from .rights import SubjectNotMatched, consent_withdraw, rectification_recipients, relations_object, relations_restrict
 from .selectors import assignable_users, match_suggestions, overdue, request_days_left, with_due
 from .storage import private_file_read
 from .workflow import STEP_LABELS, WorkflowError
@@ -118,7 +129,9 @@ class CompleteForm(StepForm):
 
 
 class RefuseForm(StepForm):
-    ground = forms.ChoiceField(label=_("legal ground"), choices=SubjectRequest.RefusalGround.choices)
+    ground = forms.ChoiceField(
+        label=_("legal ground"), choices=[("", "---------"), *SubjectRequest.RefusalGround.choices]
+    )
     explanation = forms.CharField(
         label=_("explanation"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -154,6 +167,68 @@ def step_run(step: str, subject_request: SubjectRequest, data: dict, **who) -> N
         "withdraw": lambda: workflow.request_withdraw(request=subject_request, **who),
     }
     services[step]()
+
+
+Kind = SubjectRequest.Kind
+# The answers of the third part of the workflow (answers.py, erasure.py, rights.py), by the kind they answer.
+ANSWERS: dict[str, list[str]] = {
+    Kind.ACCESS: ["package"],
+    Kind.PORTABILITY: ["package"],
+    Kind.ERASURE: ["erasure_preview"],
+    Kind.RESTRICTION: ["restrict"],
+    Kind.OBJECTION: ["object"],
+    Kind.WITHDRAW_CONSENT: ["consent"],
+}
+ANSWER_LABELS = {
+    "package": _("Make the access package"),
+    "erasure_preview": _("Preview the erasure"),
+    "erasure_confirm": _("Confirm this preview"),
+    "erasure_execute": _("Execute the erasure"),
+    "restrict": _("Restrict processing (art. 18)"),
+    "object": _("Record the objection (art. 21)"),
+    "consent": _("Record the withdrawal of consent"),
+}
+ANSWER_ERRORS = (SubjectNotMatched, ErasureNotConfirmed, PreviewOutdated)
+
+
+ERASING = ("erasure_confirm", "erasure_execute")
+# Confirming or executing an erasure deletes a person's data: it takes the right to delete data subjects (the FG),
+# not only the right to handle requests (staff).
+ERASE_PERMISSION = "register.delete_datasubject"
+
+
+def answers_for(kind: str) -> list[str]:
+    return [*ANSWERS.get(kind, []), *(ERASING if kind == Kind.ERASURE else [])]
+
+
+def answer_run(action: str, subject_request: SubjectRequest, *, user, now) -> None:
+    """Call the answer service of `action`; the erasure steps act on the request's run."""
+    if action in ERASING:
+        run = ErasureRun.objects.filter(request=subject_request).first()
+        if run is None:
+            raise ErasureNotConfirmed(_("Preview the erasure first."))
+        if action == "erasure_confirm":
+            erasure_confirm(run=run, user=user, now=now)
+        else:
+            erasure_execute(run=run, now=now, user=user)
+        return
+    services = {
+        "package": lambda: access_package_create(request=subject_request, now=now),
+        "erasure_preview": lambda: erasure_preview(request=subject_request, now=now),
+        "restrict": lambda: relations_restrict(request=subject_request, now=now),
+        "object": lambda: relations_object(request=subject_request, now=now),
+        "consent": lambda: consent_withdraw(request=subject_request, now=now),
+    }
+    services[action]()
+
+
+def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A private file for download: never shown inline, never sniffed, never cached."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -274,6 +349,26 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         return [
             path("<path:object_id>/step/<str:step>/", view(self.step_view), name="requests_portal_subjectrequest_step"),
             path(
+                "<path:object_id>/answer/package/<str:fmt>/",
+                view(self.package_view),
+                name="requests_portal_subjectrequest_package",
+            ),
+            path(
+                "<path:object_id>/answer/erasure/",
+                view(self.erasure_view),
+                name="requests_portal_subjectrequest_erasure",
+            ),
+            path(
+                "<path:object_id>/answer/erasure/certificate/",
+                view(self.certificate_view),
+                name="requests_portal_subjectrequest_certificate",
+            ),
+            path(
+                "<path:object_id>/answer/<str:action>/",
+                view(self.answer_view),
+                name="requests_portal_subjectrequest_answer",
+            ),
+            path(
                 "<path:object_id>/upload/<int:upload_id>/",
                 view(self.upload_view),
                 name="requests_portal_subjectrequest_upload",
@@ -284,6 +379,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self.has_change_permission(request, obj):
             context["steps"] = self._steps(obj)
+            context["answers"] = self._answers(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _steps(self, subject_request: SubjectRequest) -> list[dict]:
@@ -296,6 +392,34 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             }
             for step in workflow.steps_available(subject_request, timezone.localdate())
         ]
+
+    def _answers(self, subject_request: SubjectRequest) -> dict:
+        """What the change page offers to answer the request with, by its kind: buttons while it is being
+        handled, and the files made for it at any time."""
+        kind, pk = subject_request.kind, subject_request.pk
+        handling = subject_request.status in workflow.HANDLING
+        answers = {
+            "actions": [
+                {
+                    "label": ANSWER_LABELS[action],
+                    "url": reverse("admin:requests_portal_subjectrequest_answer", args=[pk, action]),
+                }
+                for action in ANSWERS.get(kind, [])
+                if handling
+            ]
+        }
+        if kind in (Kind.ACCESS, Kind.PORTABILITY):
+            answers["package"] = AccessPackage.objects.filter(request=subject_request).first()
+            answers["downloads"] = [
+                (fmt.upper(), reverse("admin:requests_portal_subjectrequest_package", args=[pk, fmt]))
+                for fmt in FORMATS
+            ]
+        if kind == Kind.ERASURE and ErasureRun.objects.filter(request=subject_request).exists():
+            answers["erasure_url"] = reverse("admin:requests_portal_subjectrequest_erasure", args=[pk])
+        if kind == Kind.RECTIFICATION:
+            subject = subject_request.subject
+            answers["recipients"] = rectification_recipients(subject=subject) if subject else None
+        return answers
 
     def _acting_on(self, request, object_id) -> SubjectRequest:
         """The request, if the user may see it (else 404) and act on it (else 403)."""
@@ -337,6 +461,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "original": subject_request,
             "title": f"{subject_request.reference}: {STEP_LABELS[step]}",
             "step": step,
+            "step_label": STEP_LABELS[step],
             "form": form,
             "change_url": change_url,
             "query": request.GET.get("q", ""),
@@ -356,9 +481,76 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         except FileNotFoundError:
             raise Http404(_("Not found.")) from None
         extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(upload.content_type, "bin")
-        response = HttpResponse(content, content_type=upload.content_type)
-        filename = f"{subject_request.reference}-{upload.purpose}.{extension}"
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(content, upload.content_type, f"{subject_request.reference}-{upload.purpose}.{extension}")
+
+    def answer_view(self, request, object_id, action):
+        """POST: make, preview, confirm or execute an answer (see ANSWERS), then back to where it shows."""
+        subject_request = self._acting_on(request, object_id)
+        if action not in ANSWER_LABELS:
+            raise Http404(_("Not found."))
+        if action in ERASING and not request.user.has_perm(ERASE_PERMISSION):
+            raise PermissionDenied
+        if request.method == "POST":
+            self._answer(request, subject_request, action)
+        pk = subject_request.pk
+        if action.startswith("erasure") and ErasureRun.objects.filter(request_id=pk).exists():
+            return HttpResponseRedirect(reverse("admin:requests_portal_subjectrequest_erasure", args=[pk]))
+        return HttpResponseRedirect(reverse("admin:requests_portal_subjectrequest_change", args=[pk]))
+
+    def _answer(self, request, subject_request: SubjectRequest, action: str) -> None:
+        if action not in answers_for(subject_request.kind) or subject_request.status not in workflow.HANDLING:
+            messages.error(request, _("This answer is not possible for this request now."))
+            return
+        try:
+            answer_run(action, subject_request, user=request.user, now=timezone.now())
+        except ANSWER_ERRORS as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Done: %(step)s.") % {"step": ANSWER_LABELS[action]})
+
+    def package_view(self, request, object_id, fmt):
+        """The access package as the FG checks it before the requester downloads it (not logged as theirs)."""
+        subject_request = self._acting_on(request, object_id)
+        package = AccessPackage.objects.filter(request=subject_request).first()
+        if package is None or fmt not in FORMATS:
+            raise Http404(_("Not found."))
+        return file_response(*access_package_render(package=package, fmt=fmt))
+
+    def erasure_view(self, request, object_id):
+        """The erasure preview per activity: what is erased, what is kept and why; confirm, then execute."""
+        subject_request = self._acting_on(request, object_id)
+        run = ErasureRun.objects.filter(request=subject_request).select_related("confirmed_by").first()
+        if run is None:
+            raise Http404(_("Not found."))
+        steps = [{**step, "reason_text": step_reason(step)} for step in _run_steps(run)]
+        answer = "admin:requests_portal_subjectrequest_answer"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": subject_request,
+            "title": f"{subject_request.reference}: {_('erasure')}",
+            "run": run,
+            "steps": steps,
+            "change_url": reverse("admin:requests_portal_subjectrequest_change", args=[subject_request.pk]),
+            "preview_url": reverse(answer, args=[subject_request.pk, "erasure_preview"]),
+            "confirm_url": reverse(answer, args=[subject_request.pk, "erasure_confirm"]),
+            "execute_url": reverse(answer, args=[subject_request.pk, "erasure_execute"]),
+            "certificate_url": reverse("admin:requests_portal_subjectrequest_certificate", args=[subject_request.pk]),
+            "handling": subject_request.status in workflow.HANDLING,
+            "may_erase": request.user.has_perm(ERASE_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/requests_portal/subjectrequest/erasure.html", context)
+
+    def certificate_view(self, request, object_id):
+        subject_request = self._acting_on(request, object_id)
+        run = ErasureRun.objects.filter(request=subject_request, executed_at__isnull=False).first()
+        if run is None:
+            raise Http404(_("Not found."))
+        filename = f"{subject_request.reference}-certificate.pdf"
+        return file_response(erasure_certificate_pdf(run=run), "application/pdf", filename)
+
+
+def _run_steps(run: ErasureRun) -> list[dict]:
+    """The steps as executed once the run is done, as previewed before."""
+    source = run.certificate if run.executed_at else run.preview
+    return source.get("steps", []) if isinstance(source, dict) else []

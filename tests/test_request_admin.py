@@ -6,11 +6,25 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from register.models import DataSubject, Recipient, Relation
 from register.roles import BOARD, DPO, STAFF
 from requests_portal.admin import days_left_badge
-from requests_portal.models import RequestEvent, RequestUpload, SubjectRequest
+from requests_portal.models import (
+    AccessPackage,
+    ErasureRun,
+    PackageDownload,
+    RequestEvent,
+    RequestUpload,
+    SubjectRequest,
+)
 from requests_portal.storage import private_file_save
-from tests.factories import DataSubjectFactory, OrganisationFactory, SubjectRequestFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    DataSubjectFactory,
+    OrganisationFactory,
+    SubjectRequestFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -174,9 +188,9 @@ def test_change_page_queries_do_not_grow_with_the_timeline(
     add_upload(subject_request)
     officer_client.get(change_url(subject_request))
     # savepoint and release, session, user, OTP device, the request, user and group permissions, the uploads,
-    # the events with their actors, and each inline's request fetched once for all its rows (FETCH_PEERS) for
-    # the row titles; organisation, assignee and data subject come joined to the request
-    with django_assert_max_num_queries(12):
+    # the events with their actors, the access package if made, and each inline's request fetched once for all
+    # its rows (FETCH_PEERS) for the row titles; organisation, assignee and data subject come joined to the request
+    with django_assert_max_num_queries(13):
         response = officer_client.get(change_url(subject_request))
     assert response.status_code == 200
 
@@ -348,3 +362,106 @@ def test_a_superuser_sees_every_organisation(login):
     client = login(UserFactory(is_superuser=True))
     foreign = SubjectRequestFactory(organisation=OrganisationFactory())
     assert client.get(change_url(foreign)).status_code == 200
+
+
+# Answers (answers.py, erasure.py, rights.py) from the change page
+
+
+def answer_url(subject_request, action: str) -> str:
+    return reverse("admin:requests_portal_subjectrequest_answer", args=[subject_request.pk, action])
+
+
+def related_subject(organisation, **relation):
+    subject = DataSubjectFactory(organisation=organisation, name="Jan Jansen", email="jan@voorbeeld.nl")
+    activity = ActivityFactory(organisation=organisation, name="Nieuwsbrief")
+    recipient = Recipient.objects.create(organisation=organisation, name="Drukkerij De Pers")
+    activity.recipients.add(recipient)
+    Relation.objects.create(subject=subject, activity=activity, started_on=timezone.localdate(), **relation)
+    return subject
+
+
+def test_an_access_package_is_made_and_checked_from_the_request(officer_client, organisation):
+    subject_request = SubjectRequestFactory(
+        organisation=organisation, status=Status.IN_PROGRESS, subject=related_subject(organisation)
+    )
+    assert answer_url(subject_request, "package") in officer_client.get(change_url(subject_request)).content.decode()
+    officer_client.post(answer_url(subject_request, "package"))
+    assert AccessPackage.objects.filter(request=subject_request).exists()
+    json_url = reverse("admin:requests_portal_subjectrequest_package", args=[subject_request.pk, "json"])
+    assert json_url in officer_client.get(change_url(subject_request)).content.decode()
+    response = officer_client.get(json_url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "Nieuwsbrief" in response.content.decode()
+    assert not PackageDownload.objects.exists()  # the FG's check is not the requester's download
+
+
+def test_an_answer_must_fit_the_kind_and_the_state(officer_client, organisation):
+    access = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    messages = officer_client.post(answer_url(access, "restrict"), follow=True).context["messages"]
+    assert [m.level_tag for m in messages] == ["error"]
+    closed = SubjectRequestFactory(organisation=organisation, status=Status.COMPLETED)
+    officer_client.post(answer_url(closed, "package"))
+    assert not AccessPackage.objects.exists()
+    assert officer_client.post(answer_url(access, "drop_tables")).status_code == 404
+
+
+def test_restriction_needs_a_match_then_restricts_every_relation(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation, kind="restriction", status=Status.IN_PROGRESS)
+    unmatched = officer_client.post(answer_url(subject_request, "restrict"), follow=True)
+    assert [m.level_tag for m in unmatched.context["messages"]] == ["error"]
+    subject = related_subject(organisation)
+    SubjectRequest.objects.filter(pk=subject_request.pk).update(subject=subject)
+    officer_client.post(answer_url(subject_request, "restrict"))
+    assert subject.relations.get().restricted is True
+
+
+def test_rectification_lists_whom_to_inform(officer_client, organisation):
+    subject_request = SubjectRequestFactory(
+        organisation=organisation, kind="rectification", subject=related_subject(organisation)
+    )
+    assert "Drukkerij De Pers" in officer_client.get(change_url(subject_request)).content.decode()
+
+
+def test_erasure_is_previewed_confirmed_executed_and_certified(officer_client, officer, organisation):
+    subject = related_subject(organisation)
+    subject_request = SubjectRequestFactory(
+        organisation=organisation, kind="erasure", status=Status.IN_PROGRESS, subject=subject
+    )
+    preview = officer_client.post(answer_url(subject_request, "erasure_preview"), follow=True)
+    erasure_page = reverse("admin:requests_portal_subjectrequest_erasure", args=[subject_request.pk])
+    assert preview.redirect_chain[-1][0] == erasure_page
+    assert "Nieuwsbrief" in preview.content.decode()
+    refused = officer_client.post(answer_url(subject_request, "erasure_execute"), follow=True)
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]  # not confirmed yet
+    officer_client.post(answer_url(subject_request, "erasure_confirm"))
+    officer_client.post(answer_url(subject_request, "erasure_execute"))
+    run = ErasureRun.objects.get(request=subject_request)
+    assert (run.confirmed_by, run.executed_at is not None) == (officer, True)
+    assert not DataSubject.objects.filter(pk=subject.pk, name="Jan Jansen").exists()
+    certificate = officer_client.get(
+        reverse("admin:requests_portal_subjectrequest_certificate", args=[subject_request.pk])
+    )
+    assert certificate.status_code == 200
+    assert certificate.content.startswith(b"%PDF")
+    assert certificate["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_board_cannot_make_answers(login, organisation):
+    client = login(UserFactory(role=BOARD, member_of=[organisation]))
+    subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    assert client.post(answer_url(subject_request, "package")).status_code == 403
+    assert not AccessPackage.objects.exists()
+
+
+def test_only_the_fg_confirms_and_executes_an_erasure(login, organisation):
+    client = login(UserFactory(role=STAFF, member_of=[organisation]))
+    subject_request = SubjectRequestFactory(
+        organisation=organisation, kind="erasure", status=Status.IN_PROGRESS, subject=related_subject(organisation)
+    )
+    page = client.post(answer_url(subject_request, "erasure_preview"), follow=True)
+    assert page.status_code == 200 and "Nieuwsbrief" in page.content.decode()
+    assert answer_url(subject_request, "erasure_confirm") not in page.content.decode()
+    assert client.post(answer_url(subject_request, "erasure_confirm")).status_code == 403
+    assert client.post(answer_url(subject_request, "erasure_execute")).status_code == 403
+    assert ErasureRun.objects.get(request=subject_request).confirmed_at is None
