@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count, Max, Model, Prefetch, QuerySet
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +42,7 @@ from .models import (
     RetentionRule,
     SubjectCategory,
 )
+from .pdf import pdf_render
 from .selectors import activities_as_of, end_of_day, history_as_of, history_record, reference_key
 
 Activity = ProcessingActivity
@@ -425,8 +424,6 @@ def register_version(*, organisation: Organisation, moment: datetime) -> Registe
 
 
 def to_pdf(*, organisation: Organisation, rows: list[Row], as_of: date | None, generated_at: datetime) -> bytes:
-    from weasyprint import HTML, URLFetcher  # loads pango; only when a PDF is asked for
-
     moment = end_of_day(as_of) if as_of else generated_at
     day = formats.date_format(as_of or timezone.localdate(generated_at), "j F Y")
     context = {
@@ -435,13 +432,13 @@ def to_pdf(*, organisation: Organisation, rows: list[Row], as_of: date | None, g
         "generated_at": timezone.localtime(generated_at),
         "version": register_version(organisation=organisation, moment=moment),
         "activities": [_pdf_activity(row) for row in rows],
-        "page_counter": _page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "running_title": _css_string(organisation.name),
-        "running_subtitle": _css_string(gettext("Record of processing activities as of %(day)s") % {"day": day}),
     }
-    html = render_to_string("register/register_pdf.html", context)
-    # No protocol allowed: the template embeds all it needs, and text from the register cannot make it fetch.
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    return pdf_render(
+        template="register/register_pdf.html",
+        context=context,
+        running_title=organisation.name,
+        running_subtitle=gettext("Record of processing activities as of %(day)s") % {"day": day},
+    )
 
 
 def _pdf_activity(row: Row) -> dict:
@@ -453,25 +450,6 @@ def _display(value: Value) -> str:
     if isinstance(value, date):
         return formats.date_format(value, "j F Y")
     return value or ""
-
-
-def _page_counter_css(template: str) -> SafeString:
-    """'Page %(page)s of %(pages)s' as a CSS content value with counters, in the translator's word order."""
-    parts = []
-    for piece in re.split(r"(%\(pages?\)s)", template):
-        if piece == "%(page)s":
-            parts.append("counter(page)")
-        elif piece == "%(pages)s":
-            parts.append("counter(pages)")
-        elif piece:
-            parts.append(_css_string(piece))
-    return mark_safe(" ".join(parts))  # noqa: S308 - every text piece is escaped by _css_string
-
-
-def _css_string(text: str) -> SafeString:
-    """A quoted CSS string; escapes quotes, backslashes, line breaks and '<' so it cannot leave <style>."""
-    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in text)
-    return mark_safe(f'"{escaped}"')  # noqa: S308 - escaped above
 
 
 # One export, as the admin download and the management command ask for it

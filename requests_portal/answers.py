@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import DateField, DateTimeField, Prefetch
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -26,11 +25,10 @@ from register.exporting import (
     CSV_DELIMITER,
     FORMULA_START,
     PDF_CONTENT_TYPE,
-    _css_string,
-    _page_counter_css,
     retention_rule_words,
 )
 from register.models import DataSubject, ProcessingActivity, Relation, RetentionRule
+from register.pdf import pdf_render
 from register.selectors import reference_key
 
 from .models import AccessPackage, PackageDownload, SubjectRequest
@@ -350,8 +348,6 @@ def _csv_cell(text: str) -> str:
 
 
 def _to_pdf(snapshot: dict) -> bytes:
-    from weasyprint import HTML, URLFetcher  # loads pango; only when a PDF is asked for
-
     created_at = timezone.localtime(datetime.fromisoformat(snapshot["created_at"]))
     found = snapshot["found"]
     context = {
@@ -367,10 +363,10 @@ def _to_pdf(snapshot: dict) -> bytes:
             for activity in snapshot["activities"]
         ],
         "rights": snapshot["rights"],
-        "page_counter": _page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "running_title": _css_string(snapshot["organisation"]["name"]),
-        "running_subtitle": _css_string(snapshot["request"]["reference"]),
     }
-    html = render_to_string("requests_portal/access_package_pdf.html", context)
-    # No protocol allowed: the template embeds all it needs, and text from the register cannot make it fetch.
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    return pdf_render(
+        template="requests_portal/access_package_pdf.html",
+        context=context,
+        running_title=snapshot["organisation"]["name"],
+        running_subtitle=snapshot["request"]["reference"],
+    )

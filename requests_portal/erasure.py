@@ -30,14 +30,14 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from simple_history.utils import bulk_update_with_history
 
 from register.deadlines import add_months
-from register.exporting import _css_string, _page_counter_css, retention_rule_words
+from register.exporting import retention_rule_words
 from register.models import DataSubject, Relation, RetentionRule
+from register.pdf import pdf_render
 from register.selectors import reference_key
 from register.subjects import FIELD_CATEGORIES, subject_values, subjects_erase, subjects_minimise
 
@@ -438,8 +438,6 @@ def _user_name(user: AbstractBaseUser | None) -> str:
 
 def erasure_certificate_pdf(*, run: ErasureRun) -> bytes:
     """The certificate as PDF, in the active language."""
-    from weasyprint import HTML, URLFetcher  # loads pango; only when a PDF is asked for
-
     if not run.executed_at:
         raise ErasureNotConfirmed(gettext("There is no certificate before the erasure is executed."))
     certificate = run.certificate
@@ -449,9 +447,10 @@ def erasure_certificate_pdf(*, run: ErasureRun) -> bytes:
         "confirmed_at": timezone.localtime(datetime.fromisoformat(certificate["confirmed_at"])),
         "executed_at": timezone.localtime(datetime.fromisoformat(certificate["executed_at"])),
         "steps": [{**step, "reason_text": step_reason(step)} for step in certificate["steps"]],
-        "page_counter": _page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "running_title": _css_string(certificate["organisation"]),
-        "running_subtitle": _css_string(certificate["reference"]),
     }
-    html = render_to_string("requests_portal/erasure_certificate_pdf.html", context)
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    return pdf_render(
+        template="requests_portal/erasure_certificate_pdf.html",
+        context=context,
+        running_title=certificate["organisation"],
+        running_subtitle=certificate["reference"],
+    )
