@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from register.demo import demo_populate
+from register.demo import DEMO_SLUG, demo_populate
+from register.models import Organisation
+from requests_portal.demo import demo_requests
 
 
 class Command(BaseCommand):
@@ -11,6 +13,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("The demo creates users with published passwords; it only runs with DEBUG=1.")
         logins = demo_populate()
+        demo_requests(Organisation.objects.get(slug=DEMO_SLUG))
         self.stdout.write(self.style.SUCCESS("Demo organisation 'demo' is ready. Logins for /admin/:"))
         for login in logins:
             self.stdout.write(f"  {login.role}: {login.username} / {login.password}")
