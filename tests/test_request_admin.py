@@ -99,7 +99,7 @@ def test_changelist_search_and_change_page_open(officer_client, organisation):
         (5, "days-orange", "5"),
         (4, "days-red", "4"),
         (0, "days-red", "0"),
-        (-1, "days-overdue", "-1 overdue"),
+        (-1, "days-overdue", "-1 te laat"),
     ],
 )
 def test_days_left_colours(organisation, days, colour, text):
@@ -237,7 +237,7 @@ def test_extend_needs_a_reason_and_shows_the_refusal_of_a_second_time(officer_cl
     assert subject_request.status == Status.EXTENDED
     second = officer_client.post(step_url(subject_request, "extend"), {"reason": "Nog eens"})
     assert second.status_code == 200
-    assert "only once" in " ".join(second.context["form"].non_field_errors())
+    assert "maar één keer" in " ".join(second.context["form"].non_field_errors())
     assert len(mailoutbox) == 1
     assert officer_client.get(step_url(subject_request, "extend")).status_code == 302  # no longer offered
 
