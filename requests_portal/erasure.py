@@ -31,7 +31,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from simple_history.utils import bulk_update_with_history
 
 from register.deadlines import add_months
@@ -249,10 +249,11 @@ def erasure_execute(*, run: ErasureRun, now: datetime, user: AbstractBaseUser | 
         run.executed_at = now
         run.save(update_fields=["certificate", "executed_at"])
         counts = run.certificate["counts"]
-        text = gettext("Erasure executed: %(erased)s relations erased, %(kept)s kept for a legal reason.") % {
-            "erased": counts["relations_erased"],
-            "kept": counts["relations_kept"],
-        }
+        text = ngettext(
+            "Erasure executed: %(erased)d relation erased, %(kept)d kept for a legal reason.",
+            "Erasure executed: %(erased)d relations erased, %(kept)d kept for a legal reason.",
+            counts["relations_erased"],
+        ) % {"erased": counts["relations_erased"], "kept": counts["relations_kept"]}
         RequestEvent.objects.create(request=request, at=now, kind=RequestEvent.Kind.NOTE, actor=executed_by, text=text)
     return run
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from register.models import DataSubject
 from retention.deadlines import (
@@ -154,7 +154,9 @@ def request_resume(*, request: SubjectRequest, user: AbstractBaseUser, now: date
         _save(request, user, "resume")
         with translation.override(request.requester_language):
             due = date_format(request.due_on, "j F Y") if request.due_on else "–"
-            note = _("%(days)d days waited; now due on %(due)s.") % {"days": waited, "due": due}
+            note = ngettext(
+                "%(days)d day waited; now due on %(due)s.", "%(days)d days waited; now due on %(due)s.", waited
+            ) % {"days": waited, "due": due}
         _status_event(request, user, now, note=note)
 
 
@@ -265,7 +267,9 @@ def _uploads_destroy(request: SubjectRequest, user: AbstractBaseUser, now: datet
         return
     request.uploads.all().delete()
     transaction.on_commit(lambda: _files_delete(names))
-    text = _("%(count)d uploaded files destroyed.") % {"count": len(names)}
+    text = ngettext("%(count)d uploaded file destroyed.", "%(count)d uploaded files destroyed.", len(names)) % {
+        "count": len(names)
+    }
     _event(request, RequestEvent.Kind.NOTE, text, user, now)
 
 
