@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -40,7 +41,21 @@ else:
     # Redis re-delivers an unacknowledged task after this many seconds: longer than any task may run.
     app.conf.broker_transport_options = {"visibility_timeout": 2 * settings.CELERY_TASK_TIME_LIMIT}
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+
+def _daily(name: str, hour: int, minute: int = 0) -> dict:
+    return {"task": "retention.run_job", "schedule": crontab(hour=hour, minute=minute), "args": [name]}
+
+
+def _every(name: str, minutes: int) -> dict:
+    return {"task": "retention.run_job", "schedule": crontab(minute=f"*/{minutes}"), "args": [name]}
+
+
+# Every job of retention.jobs, by name; times in Europe/Amsterdam. A job is idempotent, so a missed or
+# doubled tick does no harm.
+BEAT_SCHEDULE: dict[str, dict] = {
+    "verification_reminders": _every("verification_reminders", 15),
+    "unverified_requests_purge": _daily("unverified_requests_purge", 3, 10),
+}
 app.conf.beat_schedule = BEAT_SCHEDULE
 
 app.autodiscover_tasks()

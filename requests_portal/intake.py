@@ -195,11 +195,15 @@ def verification_reminders_send(*, now: datetime) -> int:
     return sent
 
 
+def unverified_expired(now: datetime):
+    return SubjectRequest.objects.filter(status=SubjectRequest.Status.RECEIVED, verification_expires_at__lte=now)
+
+
 def unverified_purge(*, now: datetime | None = None) -> int:
     """Delete requests whose e-mail address was not confirmed within seven days, with their files: nothing of
     an unconfirmed request is kept. Returns the number purged."""
     now = now or timezone.now()
-    expired = SubjectRequest.objects.filter(status=SubjectRequest.Status.RECEIVED, verification_expires_at__lte=now)
+    expired = unverified_expired(now)
     for stored_name in RequestUpload.objects.filter(request__in=expired).values_list("stored_name", flat=True):
         private_file_delete(stored_name)
     ids = list(expired.values_list("pk", flat=True))
