@@ -42,6 +42,16 @@ class Organisation(models.Model):
         default=False,
         help_text=_("Off by default: the verified e-mail address is the first means of identification."),
     )
+    retention_needs_approval = models.BooleanField(
+        _("retention sweeps wait for approval"),
+        default=False,
+        help_text=_("Off: due erasure, anonymisation and minimisation run automatically every night."),
+    )
+    request_record_years = models.PositiveSmallIntegerField(
+        _("keep closed requests (years)"),
+        default=2,
+        help_text=_("After this, the requester's name, address and messages are anonymised."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="organisations", blank=True, verbose_name=_("members")
     )
