@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tests.conftest import require
-from tests.processes import BASE_DIR, BEAT_COMMAND, WORKER_COMMAND, project_env, running
+from tests.processes import BASE_DIR, BEAT_COMMAND, WORKER_COMMAND, manage, project_env, running
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +47,26 @@ def test_beat_starts(tmp_path):
     with running(BEAT_COMMAND, env, ready=r"beat: Starting") as output:
         banner = "".join(output.lines)
     assert f"db -> {tmp_path}/celery/beat-schedule" in banner
+
+
+SEND_JOB = (
+    "from config.celery import app; "
+    "print(app.send_task('retention.run_job', args=['{job}'], queue='{queue}').get(timeout=60))"
+)
+COUNT_RUNS = "from retention.models import JobRun; print(JobRun.objects.filter(job='{job}', outcome='done').count())"
+
+
+def test_a_real_worker_on_redis_runs_a_job_and_records_it(tmp_path):
+    require(os.environ.get("REDIS_URL", "").startswith("redis"), "REDIS_URL is not set")
+    env = project_env(tmp_path, DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    queue, job = f"jobs-{os.getpid()}", "unverified_requests_purge"
+    with running([*WORKER_COMMAND, "--pool=solo", f"--queues={queue}"], env, ready=r"ready\."):
+        client = subprocess.run(
+            [sys.executable, "-c", SEND_JOB.format(job=job, queue=queue)],
+            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+    assert client.returncode == 0, client.stderr
+    assert client.stdout.strip() == "{'requests': 0}"
+    runs = manage("shell", "--no-imports", "-c", COUNT_RUNS.format(job=job), env=env)
+    assert runs.stdout.strip() == "1", runs.stderr
