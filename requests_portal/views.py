@@ -9,6 +9,7 @@ from django_ratelimit.core import is_ratelimited
 from config.client_ip import client_ip
 from register.models import Organisation
 
+from .answers import PackageExpired, access_package_download
 from .emails import requester_mail
 from .forms import ReplyForm, RequestForm
 from .intake import request_create, request_verify, requester_reply
@@ -138,8 +139,6 @@ def status(request, token):
 
 @never_cache
 def answer_download(request, token, fmt):
-    from .answers import PackageExpired, access_package_download
-
     subject_request = _request_for_token(token)
     package = getattr(subject_request, "package", None)
     if package is None or fmt not in ("pdf", "json", "csv"):
