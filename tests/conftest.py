@@ -27,6 +27,14 @@ def _fast_offline_settings(settings):
     cache.clear()  # rate-limit counters must not leak from one test into the next
 
 
+@pytest.fixture(autouse=True)
+def private_dir(settings, tmp_path):
+    """Each test's encrypted private files go to a folder of its own, never to the project's var/."""
+    settings.PRIVATE_DIR = tmp_path / "private"
+    settings.PRIVATE_DIR.mkdir()
+    return settings.PRIVATE_DIR
+
+
 @pytest.fixture
 def organisation(db):
     from tests.factories import OrganisationFactory

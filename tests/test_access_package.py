@@ -34,12 +34,6 @@ EMAIL = "w.zonnebloem@example.nl"
 
 
 @pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path
-    return tmp_path
-
-
-@pytest.fixture(autouse=True)
 def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
 

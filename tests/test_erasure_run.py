@@ -58,12 +58,6 @@ ERASED = [value for value in UNIQUE if value not in KEPT]
 
 
 @pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path
-    return tmp_path
-
-
-@pytest.fixture(autouse=True)
 def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
 

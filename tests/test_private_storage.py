@@ -3,12 +3,6 @@ import pytest
 from requests_portal.storage import private_file_delete, private_file_read, private_file_save
 
 
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path
-    return tmp_path
-
-
 def test_files_are_encrypted_at_rest_and_read_back(private_dir):
     secret = b"%PDF-1.7 paspoort van J. Jansen"
     name = private_file_save(secret)

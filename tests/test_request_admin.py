@@ -31,12 +31,6 @@ Status = SubjectRequest.Status
 CHANGELIST = "admin:requests_portal_subjectrequest_changelist"
 
 
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path
-    return tmp_path
-
-
 @pytest.fixture
 def officer(organisation):
     return UserFactory(role=DPO, member_of=[organisation])

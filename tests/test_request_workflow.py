@@ -32,12 +32,6 @@ NOW = datetime(2026, 3, 10, 9, 0, tzinfo=AMS)
 Status = SubjectRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path
-    return tmp_path
-
-
 @pytest.fixture
 def officer(organisation):
     return UserFactory(member_of=[organisation])
