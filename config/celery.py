@@ -55,6 +55,12 @@ def _every(name: str, minutes: int) -> dict:
 BEAT_SCHEDULE: dict[str, dict] = {
     "verification_reminders": _every("verification_reminders", 15),
     "unverified_requests_purge": _daily("unverified_requests_purge", 3, 10),
+    "request_uploads_destroy": _daily("request_uploads_destroy", 3, 20),
+    "access_packages_expire": _daily("access_packages_expire", 3, 25),
+    "requests_anonymise": _daily("requests_anonymise", 3, 30),
+    "request_tokens_purge": _daily("request_tokens_purge", 3, 40),
+    "deadline_watchers": _every("deadline_watchers", 15),
+    "retention_sweep": _daily("retention_sweep", 2, 30),
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 

@@ -45,4 +45,4 @@ def _finish(run: JobRun, outcome: str, counts: dict, errors: str) -> None:
 
 def jobs_load() -> None:
     """Import the modules that register jobs (once; Python caches the imports)."""
-    from . import request_sweeps  # noqa: F401
+    from . import request_sweeps, sweeps, watchers  # noqa: F401

@@ -23,3 +23,21 @@ def run_job_task(name: str, dry_run: bool = False) -> dict:
 def job_enqueue(name: str) -> None:
     """Queue a job once the current transaction commits, so the worker sees what the caller wrote."""
     transaction.on_commit(lambda: run_job_task.delay(name))
+
+
+@shared_task(
+    name="retention.sweep_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def sweep_chunk_task(ids: list[int], now: str) -> dict:
+    """One chunk of the retention sweep; it claims its subjects and skips what is done, so a retry is safe."""
+    from datetime import datetime
+
+    from .sweeps import sweep_chunk
+
+    return dict(sweep_chunk(ids, datetime.fromisoformat(now)))

@@ -125,3 +125,16 @@ class RelationFactory(factory.django.DjangoModelFactory):
     subject = factory.SubFactory(DataSubjectFactory)
     activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..subject.organisation"))
     started_on = factory.LazyFunction(lambda: date.today() - timedelta(days=400))
+
+
+class RetentionRuleFactory(factory.django.DjangoModelFactory):
+    """Two years after the relation ends, erase; a test names what differs."""
+
+    class Meta:
+        model = RetentionRule
+
+    activity = factory.SubFactory(ActivityFactory, complete=False)
+    period = 2
+    unit = RetentionRule.Unit.YEARS
+    trigger = RetentionRule.Trigger.RELATION_END
+    action = RetentionRule.Action.ERASE
