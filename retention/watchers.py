@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
@@ -47,7 +47,7 @@ from requests_portal.models import SubjectRequest
 from .jobs import job
 from .models import Reminder
 
-DAYS_BEFORE = {"7d": 7, "2d": 2}
+DAYS_BEFORE = {"2d": 2, "7d": 7}  # nearest first: the first matching `When` wins
 BREACH_HOURS = [120, 96, 72, 24]  # latest first: the first matching `When` wins
 OVERDUE_THRESHOLDS = ("overdue", "120h")
 
@@ -206,7 +206,7 @@ def due_items(watch: Watch, now: datetime) -> QuerySet:
         _breach_threshold(now) if watch.kind == "breach" else _date_threshold(watch.deadline, timezone.localdate(now))
     )
     sent = Reminder.objects.filter(kind=watch.kind, object_id=OuterRef("pk"), threshold=OuterRef("threshold"))
-    extra = {"notification_due_at": F("notification_due_at")} if watch.kind == "breach" else {}
+    extra = {"organisation_due_at": F("notification_due_at")} if watch.kind == "breach" else {}
     return (
         watch.pending()
         .filter(_crossed(watch, now))
@@ -256,7 +256,7 @@ def _due(watch: Watch, row: dict) -> Due:
     item = (watch, row["pk"], row["threshold"], row["organisation_pk"], row["dpo_email"], str(row["item"]))
     if watch.kind == "breach":
         statutory = breach_notification_due(row["deadline_value"], STATUTORY_BREACH_HOURS)
-        return Due(*item, due_at=row["notification_due_at"], statutory_at=statutory)
+        return Due(*item, due_at=row["organisation_due_at"], statutory_at=statutory)
     return Due(*item, due_at=end_of_day(row["deadline_value"]))
 
 
@@ -371,8 +371,8 @@ def reminder_mails_send(new: list[Due], now: datetime) -> int:
             by_address[item.dpo_email].append(item)
     with translation.override(settings.LANGUAGE_CODE):
         messages = [_reminder_mail(address, items, now) for address, items in by_address.items()]
-    if messages:
-        get_connection().send_messages(messages)
+    for message in messages:
+        message.send()
     return len(messages)
 
 
