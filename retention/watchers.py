@@ -50,6 +50,7 @@ from .models import Reminder
 DAYS_BEFORE = {"2d": 2, "7d": 7}  # nearest first: the first matching `When` wins
 BREACH_HOURS = [120, 96, 72, 24]  # latest first: the first matching `When` wins
 OVERDUE_THRESHOLDS = ("overdue", "120h")
+MAIL_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -377,8 +378,10 @@ def reminder_mails_send(new: list[Due], now: datetime) -> int:
 
 
 def _reminder_mail(address: str, items: list[Due], now: datetime) -> EmailMessage:
+    # A mail lists the most urgent; the rest are on the dashboard (a first pass over a big register owes thousands).
     items = sorted(items, key=lambda item: item.due_at)
-    context = {"items": [_mail_item(item) for item in items], "now": now}
+    listed = [_mail_item(item) for item in items[:MAIL_ITEMS]]
+    context = {"items": listed, "count": len(items), "more": len(items) - len(listed), "now": now}
     subject = " ".join(render_to_string("retention/email/reminders_subject.txt", context).split())
     body = render_to_string("retention/email/reminders_body.txt", context)
     return EmailMessage(subject=subject, body=body, to=[address])

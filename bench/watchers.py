@@ -1,0 +1,134 @@
+"""Benchmark of one deadline-watcher pass against PostgreSQL (a script, not a test).
+
+    createdb -h 127.0.0.1 -U postgres bench_watch
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_watch .venv/bin/python bench/watchers.py
+
+Builds REQUESTS open requests (default 100,000) received over the last 60 days, so their target and legal
+deadlines lie on every side of the thresholds, and BREACHES open breaches (default 10,000) discovered over the
+last 6 days, spread over 10 organisations. Then it prints wall time and query count of a first pass (which
+writes and mails many reminders), of a second pass (which finds nothing new), and of a third a day later.
+Target: each pass under 2 s with a constant number of queries.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("EMAIL_URL", "memorymail://")  # mails are rendered and sent to memory, not printed
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from register.models import Breach, Organisation  # noqa: E402
+from requests_portal.models import SubjectRequest  # noqa: E402
+from retention.deadlines import request_legal_due, request_target_due  # noqa: E402
+from retention.watchers import watch_pass  # noqa: E402
+
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+ORGANISATIONS = 10
+BATCH = 10_000
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def build(requests: int, breaches: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE retention_reminder, requests_portal_subjectrequest, register_breach, register_organisation "
+            "RESTART IDENTITY CASCADE"
+        )
+    organisations = Organisation.objects.bulk_create(
+        Organisation(name=f"Bench {n}", slug=f"bench-{n}", dpo_email=f"fg{n}@bench.example")
+        for n in range(ORGANISATIONS)
+    )
+    rows = (_request(n, organisations[n % ORGANISATIONS]) for n in range(requests))
+    _in_batches(SubjectRequest, rows)
+    _in_batches(Breach, (_breach(n, organisations[n % ORGANISATIONS]) for n in range(breaches)))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _request(n: int, organisation: Organisation) -> SubjectRequest:
+    received = NOW - timedelta(minutes=(n * 7) % (60 * 24 * 60))
+    return SubjectRequest(
+        organisation=organisation,
+        reference=f"AVG-B-{n:07d}",
+        kind="complaint" if n % 20 == 0 else "access",
+        status="in_progress",
+        requester_name=f"Persoon {n}",
+        requester_email=f"p{n}@bench.example",
+        received_at=received,
+        email_verified_at=received,
+        target_due_on=request_target_due(received, 4),
+        legal_due_on=request_legal_due(received),
+    )
+
+
+def _breach(n: int, organisation: Organisation) -> Breach:
+    discovered = NOW - timedelta(seconds=(n * 53) % (6 * 24 * 3600))
+    return Breach(
+        organisation=organisation,
+        title=f"Datalek {n}",
+        description="bench",
+        discovered_at=discovered,
+        notification_due_at=discovered + timedelta(hours=120),
+    )
+
+
+def _in_batches(model, rows) -> None:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+
+
+def timed_pass(label: str, now: datetime) -> None:
+    counter = QueryCounter()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        counts = watch_pass(now=now)
+    seconds = time.perf_counter() - started
+    print(f"{label:<24} {seconds:6.2f} s  {counter.count:3d} queries  {counts['reminders']:7d} reminders")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--breaches", type=int, default=10_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    build(args.requests, args.breaches)
+    print(
+        f"built {args.requests:,} open requests and {args.breaches:,} breaches in {time.perf_counter() - started:.1f} s"
+    )
+    timed_pass("first pass", NOW)
+    timed_pass("second pass (same time)", NOW)
+    timed_pass("a day later", NOW + timedelta(days=1))
+
+
+if __name__ == "__main__":
+    main()
