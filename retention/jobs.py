@@ -26,11 +26,16 @@ def job(name: str) -> Callable[[Job], Job]:
 
 
 def job_run(name: str, *, now: datetime | None = None, dry_run: bool = False) -> JobRun:
-    """Run one job and record it; an error is recorded (and re-raised, so Celery retries) rather than lost."""
-    function = JOBS[name]
+    """Run one registered job and record it."""
+    return job_record(name, JOBS[name], now=now or timezone.now(), dry_run=dry_run)
+
+
+def job_record(name: str, function: Job, *, now: datetime, dry_run: bool) -> JobRun:
+    """Run `function(now=, dry_run=)` as a JobRun named `name`; an error is recorded (and re-raised, so Celery
+    retries) rather than lost."""
     run = JobRun.objects.create(job=name, dry_run=dry_run, started_at=timezone.now())
     try:
-        counts = function(now=now or timezone.now(), dry_run=dry_run)
+        counts = function(now=now, dry_run=dry_run)
     except Exception:
         _finish(run, JobRun.Outcome.FAILED, {}, traceback.format_exc(limit=20))
         raise

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from register.models import Organisation
+
 
 class JobRun(models.Model):
     """One run of one scheduled job: the evidence that the clock did its work."""
@@ -56,3 +58,12 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class RetentionApproval(Organisation):
+    """An organisation whose retention sweeps wait for the FG: the admin shows the preview and the approval."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("retention approval")
+        verbose_name_plural = _("retention approvals")

@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from register.deadlines import add_months
-from register.models import DataSubject, ProcessingActivity, Relation, RetentionRule
+from register.models import DataSubject, Organisation, ProcessingActivity, Relation, RetentionRule
 from register.subjects import FIELD_CATEGORIES, NEUTRAL, subjects_anonymise, subjects_erase, subjects_minimise
 from requests_portal.models import SubjectRequest
 
@@ -140,10 +140,25 @@ def retention_sweep(*, now: datetime, dry_run: bool) -> dict[str, int]:
         chunks = [ids[start : start + CHUNK_SIZE] for start in range(0, len(ids), CHUNK_SIZE)]
         if _in_worker() and not dry_run:
             return {"candidates": len(ids), "chunks_queued": _fan_out(chunks, now)}
-        counts: Counter = Counter({"candidates": len(ids)})
-        for chunk in chunks:
-            counts.update(sweep_chunk(chunk, now, dry_run=dry_run, catalogue=catalogue))
-        return dict(counts)
+        return _sweep_inline(chunks, now, dry_run=dry_run, catalogue=catalogue)
+
+
+def retention_sweep_approved(*, organisation: Organisation, now: datetime, dry_run: bool) -> dict[str, int]:
+    """The sweep of one organisation whose sweeps wait for approval: its preview (dry run), or the run the FG
+    approved after reading that preview."""
+    catalogue = catalogue_load()
+    catalogue.awaiting_approval.discard(organisation.pk)
+    candidates = subjects_possibly_due(today=timezone.localdate(now), catalogue=catalogue)
+    ids = list(candidates.filter(organisation=organisation).order_by("pk").values_list("pk", flat=True))
+    chunks = [ids[start : start + CHUNK_SIZE] for start in range(0, len(ids), CHUNK_SIZE)]
+    return _sweep_inline(chunks, now, dry_run=dry_run, catalogue=catalogue)
+
+
+def _sweep_inline(chunks: list[list[int]], now: datetime, *, dry_run: bool, catalogue: Catalogue) -> dict[str, int]:
+    counts: Counter = Counter({"candidates": sum(len(chunk) for chunk in chunks)})
+    for chunk in chunks:
+        counts.update(sweep_chunk(chunk, now, dry_run=dry_run, catalogue=catalogue))
+    return dict(counts)
 
 
 def _relation_maybe_due(today: date, catalogue: Catalogue) -> Q:
