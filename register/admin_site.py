@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,11 @@ class LoginForm(OTPAdminAuthenticationForm):
         return model.objects.filter(user=user, confirmed=True).first()
 
 
+# Tiles other apps add to the dashboard (the register must not import them): `tile(user, now) -> dict | None`
+# with "figure", "title" and "items", a list of (url, text).
+DASHBOARD_TILES: list[Callable[..., dict | None]] = []
+
+
 class RegisterAdminSite(OTPAdminSite):
     """The admin: staff are let in only with a verified second factor; the index shows what is due."""
 
@@ -48,9 +55,10 @@ class RegisterAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def index(self, request, extra_context=None):
-        return super().index(
-            request, {"dashboard": dashboard_for(request.user, timezone.now()), **(extra_context or {})}
-        )
+        now = timezone.now()
+        tiles = [tile for make in DASHBOARD_TILES if (tile := make(request.user, now))]
+        context = {"dashboard": dashboard_for(request.user, now), "tiles": tiles}
+        return super().index(request, {**context, **(extra_context or {})})
 
     def get_urls(self):
         setup = self.admin_view(lambda request: totp_setup_view(request, self))

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class RetentionConfig(AppConfig):
     name = "retention"
     verbose_name = _("Retention and deadlines")
+
+    def ready(self):
+        from register.admin_site import DASHBOARD_TILES
+
+        from .dashboard import reminders_tile
+
+        DASHBOARD_TILES.append(reminders_tile)

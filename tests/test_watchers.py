@@ -4,13 +4,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from register.models import Breach, Control
+from register.roles import DPO
 from retention import watchers
 from retention.models import Reminder
 from retention.watchers import watch_pass
-from tests.factories import OrganisationFactory, SubjectRequestFactory
+from tests.factories import OrganisationFactory, SubjectRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,18 @@ def test_each_organisation_mails_its_own_fg(passes, mailoutbox):
     control(one, date(2026, 3, 31)), control(two, date(2026, 3, 31)), control(two, date(2026, 3, 30))
     passes(local(2026, 3, 31, 9, 0))
     assert sorted(mail.to[0] for mail in mailoutbox) == sorted([one.dpo_email, two.dpo_email])
+
+
+def test_the_dashboard_shows_the_reminders_of_the_last_week(login, organisation, time_machine):
+    time_machine.move_to("2026-11-24 10:00:00+01:00", tick=False)
+    for org, text, days_ago in ((organisation, "Datalek: 72 uur", 1), (organisation, "Oud", 8),
+                                (OrganisationFactory(), "Van een ander", 1)):  # fmt: skip
+        Reminder.objects.create(
+            kind="breach", object_id=days_ago, threshold=text, organisation=org, text=text,
+            due_at=timezone.now(), sent_at=timezone.now() - timedelta(days=days_ago),
+        )  # fmt: skip
+    client = login(UserFactory(role=DPO, member_of=[organisation]))
+    tiles = client.get(reverse("admin:index")).context["tiles"]
+    reminders = next(tile for tile in tiles if tile["title"] == "herinneringen van de afgelopen zeven dagen")
+    assert reminders["figure"] == 1
+    assert [text for _, text in reminders["items"]] == ["Datalek: 72 uur"]
