@@ -353,6 +353,7 @@ class Authorisation(OrganisationOwned):
         verbose_name = _("authorisation")
         verbose_name_plural = _("authorisations")
         ordering = ["person_name"]
+        indexes = [models.Index(fields=["next_review_on"], name="authorisation_review")]
 
     def __str__(self) -> str:
         return self.person_name
@@ -373,6 +374,7 @@ class Control(OrganisationOwned):
         verbose_name = _("control")
         verbose_name_plural = _("controls")
         ordering = ["next_due_on", "name"]
+        indexes = [models.Index(fields=["next_due_on"], name="control_due")]
 
     def __str__(self) -> str:
         return self.name
@@ -418,7 +420,15 @@ class Breach(OrganisationOwned):
         verbose_name = _("data breach")
         verbose_name_plural = _("data breaches")
         ordering = ["-discovered_at"]
-        indexes = [models.Index(fields=["organisation", "closed_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "closed_at"]),
+            # The watcher reminds of breaches not yet notified nor closed, by hours since discovery.
+            models.Index(
+                fields=["discovered_at"],
+                condition=models.Q(closed_at__isnull=True, authority_notified_at__isnull=True),
+                name="breach_open_discovered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -92,6 +92,16 @@ class SubjectRequest(models.Model):
             models.Index(fields=["organisation", "status"], name="request_org_status"),
             models.Index(fields=["requester_email", "kind", "status"], name="request_email_kind"),
             models.Index(fields=["status", "received_at"], name="request_status_received"),
+            # The deadline watchers look only at open requests, by date.
+            models.Index(
+                fields=["target_due_on"], condition=models.Q(closed_at__isnull=True), name="request_open_target"
+            ),
+            models.Index(
+                fields=["legal_due_on"], condition=models.Q(closed_at__isnull=True), name="request_open_legal"
+            ),
+            models.Index(
+                fields=["extended_due_on"], condition=models.Q(closed_at__isnull=True), name="request_open_extended"
+            ),
         ]
 
     def __str__(self) -> str:
