@@ -262,17 +262,14 @@ def _execute(run: ErasureRun, steps: list[Step], now: datetime, executed_by: Abs
     request = run.request
     subject = request.subject
     requests = list(_requests(request))  # before the subject goes, while its requests still point to it
-    names = [r.requester_name for r in requests] + ([subject.name] if subject else [])
-    values = (subject_values(subject) if subject else []) + [v for r in requests for v in _requester_values(r)]
-    values = _with_name_parts(values, names)
+    subject_texts = (subject_values(subject), [subject.name]) if subject else ([], [])
     fingerprint = _fingerprint_of(subject, request)
     counts = {"subjects_erased": 0, "subjects_minimised": 0}
     if subject and any(step.action == KEEP for step in steps):
         counts["subjects_minimised"] = _minimise(subject, steps, timezone.localdate(now))
     elif subject:
         counts["subjects_erased"] = subjects_erase(subjects=DataSubject.objects.filter(pk=subject.pk))
-    counts |= _delete_private_files(requests)
-    counts["requests_anonymised"] = _anonymise_requests(requests, values, now)
+    counts |= requests_anonymise(requests=requests, now=now, also_values=subject_texts[0], also_names=subject_texts[1])
     counts["relations_erased"] = sum(step.action == ERASE for step in steps)
     counts["relations_kept"] = sum(step.action == KEEP for step in steps)
     return _certificate(run, steps, now, executed_by, counts, fingerprint)
@@ -304,6 +301,19 @@ def _requests(request: SubjectRequest) -> QuerySet[SubjectRequest]:
     for email in filter(None, emails):
         same |= Q(organisation_id=request.organisation_id, requester_email__iexact=email)
     return SubjectRequest.objects.filter(same)
+
+
+def requests_anonymise(
+    *, requests: list[SubjectRequest], now: datetime, also_values: Iterable[str] = (), also_names: Iterable[str] = ()
+) -> dict[str, int]:
+    """Take the requesters out of their requests and the requests' history, delete the requests' private files,
+    and black out their values (and those given, e.g. of the erased subject) in the FG's own texts. Keeps the
+    reference, kind, dates and status, the evidence the yearly report needs."""
+    names = [request.requester_name for request in requests] + list(also_names)
+    values = list(also_values) + [value for request in requests for value in _requester_values(request)]
+    counts = _delete_private_files(requests)
+    counts["requests_anonymised"] = _anonymise_requests(requests, _with_name_parts(values, names), now)
+    return counts
 
 
 def _delete_private_files(requests: list[SubjectRequest]) -> dict[str, int]:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from requests_portal.erasure import _anonymise_requests, _delete_private_files, _requester_values, _with_name_parts
+from requests_portal import erasure
 from requests_portal.intake import (
     unverified_due_for_reminder,
     unverified_expired,
@@ -135,10 +135,7 @@ def _anonymise_chunk(due: QuerySet[SubjectRequest], now: datetime) -> list[Subje
     with transaction.atomic():
         locked = due.select_for_update(skip_locked=True, of=("self",)).select_related("organisation")
         requests = list(locked.order_by("pk")[:ANONYMISE_CHUNK])
-        values = [value for request in requests for value in _requester_values(request)]
-        values = _with_name_parts(values, [request.requester_name for request in requests])
-        _delete_private_files(requests)
-        _anonymise_requests(requests, values, now)
+        erasure.requests_anonymise(requests=requests, now=now)
     return requests
 
 
