@@ -1,13 +1,14 @@
 """A real Celery worker takes a task from the broker: the embedded file broker and Redis."""
 
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import require
-from tests.processes import BASE_DIR, BEAT_COMMAND, WORKER_COMMAND, manage, project_env, running
+from tests.processes import BASE_DIR, BEAT_COMMAND, BIN, WORKER_COMMAND, Output, manage, project_env, running
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +71,52 @@ def test_a_real_worker_on_redis_runs_a_job_and_records_it(tmp_path):
     assert client.stdout.strip() == "{'requests': 0}"
     runs = manage("shell", "--no-imports", "-c", COUNT_RUNS.format(job=job), env=env)
     assert runs.stdout.strip() == "1", runs.stderr
+
+
+SEED_DUE_SUBJECTS = """
+from datetime import date
+from register.models import DataSubject, Organisation, ProcessingActivity, Relation, RetentionRule
+organisation = Organisation.objects.create(name="Coöperatie", slug="coop")
+activity = ProcessingActivity.objects.create(organisation=organisation, reference="1.1", name="Leden")
+RetentionRule.objects.create(activity=activity, period=1, unit="years", trigger="relation_end", action="erase")
+subjects = DataSubject.objects.bulk_create(
+    DataSubject(organisation=organisation, name=f"Lid {n}", email=f"lid{n}@voorbeeld.nl") for n in range(COUNT)
+)
+Relation.objects.bulk_create(
+    Relation(subject=s, activity=activity, started_on=date(2015, 1, 1), ended_on=date(2020, 1, 1)) for s in subjects
+)
+"""
+COUNT_SUBJECTS = "from register.models import DataSubject; print(DataSubject.objects.count())"
+SEND_SWEEP = "from config.celery import app; app.send_task('retention.run_job', args=['retention_sweep'])"
+
+
+def test_a_sweep_killed_mid_way_is_finished_by_a_rerun_with_nothing_done_twice(tmp_path):
+    """SIGKILL the worker once its first chunk is done; the rerun erases exactly the subjects still left."""
+    require(os.environ.get("REDIS_URL", "").startswith("redis"), "REDIS_URL is not set")
+    queue = f"sweep-{os.getpid()}"
+    env = project_env(tmp_path, DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", CELERY_QUEUE=queue)
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    seeded = manage("shell", "--no-imports", "-c", SEED_DUE_SUBJECTS.replace("COUNT", "40_000"), env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    worker = [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
+    process = subprocess.Popen(
+        worker, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        output = Output(process)
+        output.wait_for(r"ready\.", timeout=60)
+        subprocess.run([sys.executable, "-c", SEND_SWEEP], cwd=BASE_DIR, env=env, check=True, timeout=60)
+        output.wait_for(r"Task retention\.sweep_chunk\[.*\] succeeded", timeout=120)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        left = int(manage("shell", "--no-imports", "-c", COUNT_SUBJECTS, env=env).stdout)
+        assert 0 < left < 40_000, "the kill came before or after the whole sweep"
+        rerun = manage("run_job", "retention_sweep", env=env)
+        assert rerun.returncode == 0, rerun.stderr
+        assert f"erase: {left}," in rerun.stdout  # exactly what was left: nothing done twice
+        assert manage("shell", "--no-imports", "-c", COUNT_SUBJECTS, env=env).stdout.strip() == "0"  # nothing lost
+    finally:
+        if process.poll() is None:
+            process.kill()
+        subprocess.run([str(BIN / "celery"), "-A", "config", "purge", "-f", "-Q", queue], cwd=BASE_DIR, env=env,
+                       capture_output=True, timeout=60)  # fmt: skip
