@@ -1,39 +1,28 @@
 """Celery tasks: thin wrappers that run a registered job by name (retention.jobs)."""
 
 from celery import shared_task
-from django.db import transaction
 
 from .jobs import job_run, jobs_load
 
+# Acknowledged after running, handed to another worker if this one dies, retried with backoff: every job is
+# idempotent, so running one again is safe.
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "max_retries": 5,
+}
 
-@shared_task(
-    name="retention.run_job",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+
+@shared_task(name="retention.run_job", **RELIABLE)
 def run_job_task(name: str, dry_run: bool = False) -> dict:
     jobs_load()
     return job_run(name, dry_run=dry_run).counts
 
 
-def job_enqueue(name: str) -> None:
-    """Queue a job once the current transaction commits, so the worker sees what the caller wrote."""
-    transaction.on_commit(lambda: run_job_task.delay(name))
-
-
-@shared_task(
-    name="retention.sweep_chunk",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+@shared_task(name="retention.sweep_chunk", **RELIABLE)
 def sweep_chunk_task(ids: list[int], now: str) -> dict:
     """One chunk of the retention sweep; it claims its subjects and skips what is done, so a retry is safe."""
     from datetime import datetime

@@ -23,13 +23,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def private(settings, tmp_path):
-    settings.PRIVATE_DIR = tmp_path / "files"
-    settings.PRIVATE_DIR.mkdir()
-    return settings.PRIVATE_DIR
-
-
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     """Run a sweep and then its after-commit callbacks (the file deletions), as a real commit would."""
@@ -58,12 +51,12 @@ def snapshot() -> dict:
     return {model: list(model.objects.order_by("pk").values()) for model in tables}
 
 
-def test_uploads_of_closed_requests_are_destroyed_with_their_files(private, run):
+def test_uploads_of_closed_requests_are_destroyed_with_their_files(private_dir, run):
     done, kept = upload(closed()), upload(SubjectRequestFactory(received_at=NOW - timedelta(days=3)))
     counts = run(request_uploads_destroy, now=NOW, dry_run=False)
     assert counts == {"uploads": 1, f"uploads:{done.request.organisation.slug}": 1}
     assert list(RequestUpload.objects.all()) == [kept]
-    assert [path.name for path in private.iterdir()] == [kept.stored_name]
+    assert [path.name for path in private_dir.iterdir()] == [kept.stored_name]
 
 
 def test_the_safety_net_takes_uploads_60_days_past_the_deadline(run):
@@ -75,7 +68,7 @@ def test_the_safety_net_takes_uploads_60_days_past_the_deadline(run):
     assert not RequestUpload.objects.filter(pk=item.pk).exists()
 
 
-def test_dry_runs_count_per_organisation_and_change_nothing(private):
+def test_dry_runs_count_per_organisation_and_change_nothing(private_dir):
     one, two = OrganisationFactory(), OrganisationFactory()
     for organisation in (one, one, two):
         request = closed(organisation=organisation, closed_at=NOW - timedelta(days=3 * 366))
@@ -86,7 +79,7 @@ def test_dry_runs_count_per_organisation_and_change_nothing(private):
         SubjectRequest.objects.filter(pk=request.pk).update(
             verification_token_hash="abc", verification_expires_at=NOW - timedelta(days=1)
         )
-    before, files = snapshot(), sorted(private.iterdir())
+    before, files = snapshot(), sorted(private_dir.iterdir())
     expected = {one.slug: 2, two.slug: 1}
     for sweep, name in [
         (request_uploads_destroy, "uploads"),
@@ -97,17 +90,17 @@ def test_dry_runs_count_per_organisation_and_change_nothing(private):
         counts = sweep(now=NOW, dry_run=True)
         assert counts == {name: 3, **{f"{name}:{slug}": n for slug, n in expected.items()}}
     assert snapshot() == before
-    assert sorted(private.iterdir()) == files
+    assert sorted(private_dir.iterdir()) == files
 
 
-def test_expired_packages_lose_their_file_and_keep_their_row(private, run):
+def test_expired_packages_lose_their_file_and_keep_their_row(private_dir, run):
     request = closed()
     package = AccessPackage.objects.create(
         request=request, created_at=NOW, expires_at=NOW, stored_name=private_file_save(b"antwoord")
     )
     assert run(access_packages_expire, now=NOW, dry_run=False)["packages"] == 0  # the moment itself still counts
     assert run(access_packages_expire, now=NOW + timedelta(seconds=1), dry_run=False)["packages"] == 1
-    assert list(private.iterdir()) == []
+    assert list(private_dir.iterdir()) == []
     package.refresh_from_db()
     assert package.stored_name == f"expired{package.pk}"
     assert access_packages_expire(now=NOW + timedelta(days=1), dry_run=False)["packages"] == 0  # idempotent
