@@ -10,21 +10,15 @@ sweep (wall time, peak memory, queries), and a second sweep, which must find not
 """
 
 import argparse
-import os
 import resource
 import sys
 import time
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+from common import QueryCounter, django_setup  # noqa: E402 - bench/ is on the path of a script run from it
 
-import django  # noqa: E402
-
-django.setup()
+django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -34,15 +28,6 @@ from retention.jobs import job_run, jobs_load  # noqa: E402
 
 NOW = datetime(2025, 6, 1, 2, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
 DUE_ENDED, RECENT_ENDED, STARTED = date(2022, 3, 1), date(2024, 9, 1), date(2015, 1, 1)
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def build(subjects: int) -> int:

@@ -11,21 +11,14 @@ Target: each pass under 2 s with a constant number of queries.
 """
 
 import argparse
-import os
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("EMAIL_URL", "memorymail://")  # mails are rendered and sent to memory, not printed
+from common import QueryCounter, django_setup  # noqa: E402 - bench/ is on the path of a script run from it
 
-import django  # noqa: E402
-
-django.setup()
+django_setup(EMAIL_URL="memorymail://")  # mails are rendered and sent to memory, not printed
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -38,15 +31,6 @@ from retention.watchers import watch_pass  # noqa: E402
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 ORGANISATIONS = 10
 BATCH = 10_000
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def build(requests: int, breaches: int) -> None:
