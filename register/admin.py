@@ -99,20 +99,13 @@ class ScopedInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_path = "pk"
+    list_select_related = False
     list_display = ["name", "slug", "dpo_name", "dpo_email", "breach_notification_hours", "asks_id_copy"]
     search_fields = ["name", "slug", "kvk_number"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["members"]
-
-    def get_queryset(self, request):
-        return organisations_for(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("Not found."))
-        return obj
 
     def get_readonly_fields(self, request, obj=None):
         # Who belongs to which controller is the installation's decision, like adding the controller.

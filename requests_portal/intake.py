@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 
 from register.models import Organisation
 from retention.deadlines import complaint_due, local_day, request_legal_due, request_target_due
 
 from .emails import requester_mail
+from .links import verify_path
 from .models import RequestEvent, RequestUpload, SubjectRequest
 from .storage import private_file_delete, private_file_save
 
@@ -188,7 +188,7 @@ def verification_reminders_send(*, now: datetime) -> int:
     for request in unverified_due_for_reminder(now).select_related("organisation"):
         raw_token = verification_remind(request=request, now=now)
         if raw_token:
-            verify_url = settings.SITE_URL.rstrip("/") + reverse("requests_portal:verify", args=[raw_token])
+            verify_url = settings.SITE_URL.rstrip("/") + verify_path(raw_token)
             context = {"verify_url": verify_url}
             requester_mail(request=request, template="verify_reminder", context=context, base_url=settings.SITE_URL)
             sent += 1

@@ -19,6 +19,10 @@ def request_from_status_token(token: str) -> int | None:
         return None
 
 
+def verify_path(raw_token: str) -> str:
+    return reverse("requests_portal:verify", args=[raw_token])
+
+
 def status_path(request) -> str:
     return reverse("requests_portal:status", args=[status_token(request)])
 

@@ -1,6 +1,5 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -13,7 +12,7 @@ from .answers import PackageExpired, access_package_download
 from .emails import requester_mail
 from .forms import ReplyForm, RequestForm
 from .intake import request_create, request_verify, requester_reply
-from .links import request_from_status_token, status_path
+from .links import request_from_status_token, status_path, verify_path
 from .models import RequestEvent, SubjectRequest
 
 FORM_RATE_PER_IP = "10/h"
@@ -73,13 +72,9 @@ def _submit(request, organisation, form) -> None:
     requester_mail(
         request=subject_request,
         template="verify",
-        context={"verify_url": request.build_absolute_uri(_verify_path(raw_token))},
+        context={"verify_url": request.build_absolute_uri(verify_path(raw_token))},
         base_url=base_url,
     )
-
-
-def _verify_path(raw_token: str) -> str:
-    return reverse("requests_portal:verify", args=[raw_token])
 
 
 def request_submitted(request, slug):
