@@ -159,9 +159,7 @@ class ProcessingAgreementInline(ScopedInline):
 
 
 def _valid_agreement(today):
-    return ProcessingAgreement.objects.filter(processor=OuterRef("pk"), signed_on__lte=today).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-    )
+    return ProcessingAgreement.objects.valid_on(today).filter(processor=OuterRef("pk"))
 
 
 class AgreementExpiredFilter(admin.SimpleListFilter):

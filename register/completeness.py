@@ -26,9 +26,7 @@ class Rule:
 
 
 def _processor_without_valid_agreement(today: date) -> Q:
-    valid = ProcessingAgreement.objects.filter(processor=OuterRef("pk"), signed_on__lte=today).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-    )
+    valid = ProcessingAgreement.objects.valid_on(today).filter(processor=OuterRef("pk"))
     uncovered = Processor.objects.filter(activities=OuterRef("pk")).exclude(Exists(valid))
     return Q(Exists(uncovered))
 

@@ -158,6 +158,14 @@ class Processor(OrganisationOwned):
         return self.name
 
 
+class ProcessingAgreementQuerySet(models.QuerySet):
+    def valid_on(self, day: date) -> "ProcessingAgreementQuerySet":
+        """Signed by `day` and not yet ended on it; without an end date, valid until replaced."""
+        return self.filter(signed_on__lte=day).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
+
+
 class ProcessingAgreement(models.Model):
     """Verwerkersovereenkomst: renewed yearly unless it says otherwise (seed 001 art. 10)."""
 
@@ -173,6 +181,7 @@ class ProcessingAgreement(models.Model):
     sub_processors = models.TextField(_("sub-processors"), blank=True)
     document_reference = models.CharField(_("where the signed copy is kept"), max_length=300, blank=True)
     history = HistoricalRecords()
+    objects = ProcessingAgreementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("processing agreement")
@@ -182,9 +191,6 @@ class ProcessingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.processor} ({self.signed_on:%d-%m-%Y})"
-
-    def is_valid_on(self, day: date) -> bool:
-        return self.signed_on <= day and (self.valid_until is None or day <= self.valid_until)
 
 
 class ProcessingActivity(OrganisationOwned):
