@@ -1,0 +1,5 @@
+from django.http import Http404
+
+
+def board_index(request):
+    raise Http404
