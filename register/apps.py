@@ -8,6 +8,9 @@ class RegisterConfig(AppConfig):
     name = "register"
     verbose_name = _("Processing register")
 
+    def ready(self):
+        from . import lookups  # noqa: F401 - registers the any_of lookup
+
 
 class RegisterAdminConfig(admin_apps.AdminConfig):
     """The admin, replaced by the site that asks for two factors and shows the dashboard."""

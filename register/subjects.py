@@ -10,7 +10,7 @@ sweep, an erasure run); these services act on what they are given.
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
@@ -43,18 +43,21 @@ FIELD_CATEGORIES: dict[str, tuple[str, ...]] = {
 NEUTRAL: dict[str, Any] = {field: "" for field in FIELD_CATEGORIES} | {"name": ANONYMISED_NAME, "date_of_birth": None}
 
 
-def subjects_erase(*, subjects: QuerySet[DataSubject]) -> int:
+Subjects = QuerySet[DataSubject] | Sequence[int]  # a queryset, or primary keys the caller has already selected
+
+
+def subjects_erase(*, subjects: Subjects) -> int:
     """Delete the subjects, their relations and every historical copy of both; return how many were erased."""
     return _in_chunks(subjects, _erase_chunk)
 
 
-def subjects_anonymise(*, subjects: QuerySet[DataSubject]) -> int:
+def subjects_anonymise(*, subjects: Subjects) -> int:
     """Keep the rows and relations for statistics, with every personal value replaced, in history too."""
     now = timezone.now()
     return _in_chunks(subjects, lambda ids: _anonymise_chunk(ids, now))
 
 
-def subjects_minimise(*, subjects: QuerySet[DataSubject], keep: Iterable[str]) -> int:
+def subjects_minimise(*, subjects: Subjects, keep: Iterable[str]) -> int:
     """Keep only the fields and further data of the named categories of personal data; blank the rest."""
     kept = {name.casefold() for name in keep}
     blanks = {field: NEUTRAL[field] for field, names in FIELD_CATEGORIES.items() if not _is_kept(names, kept)}
@@ -73,8 +76,14 @@ def subject_values(subject: DataSubject) -> list[str]:
     return list(dict.fromkeys(value for value in values if value and value != ANONYMISED_NAME))
 
 
-def _in_chunks(subjects: QuerySet[DataSubject], action: Callable[[list[int]], None]) -> int:
+def _in_chunks(subjects: Subjects, action: Callable[[list[int]], None]) -> int:
     """Run `action` on the subjects' primary keys, CHUNK_SIZE at a time in ascending order, each in a transaction."""
+    if not isinstance(subjects, QuerySet):
+        ids = sorted(subjects)
+        for start in range(0, len(ids), CHUNK_SIZE):
+            with transaction.atomic():
+                action(ids[start : start + CHUNK_SIZE])
+        return len(ids)
     done, last = 0, None
     ordered = subjects.order_by("pk")
     while True:
@@ -88,16 +97,16 @@ def _in_chunks(subjects: QuerySet[DataSubject], action: Callable[[list[int]], No
 
 
 def _erase_chunk(ids: list[int]) -> None:
-    DataSubject.history.model.objects.filter(id__in=ids).delete()
+    DataSubject.history.model.objects.filter(id__any_of=ids).delete()
     # By subject rather than by relation id, so copies of relations deleted earlier go as well.
-    Relation.history.model.objects.filter(subject_id__in=ids).delete()
+    Relation.history.model.objects.filter(subject_id__any_of=ids).delete()
     _log_entries(ids).update(
         object_repr=Concat(Value("#"), F("object_id"), output_field=models.TextField()), change_message=""
     )
     _detach_references(ids)
     # A plain delete() would send post_delete for every row, and simple-history would answer each with
     # an INSERT of a full copy into history: one query per row, writing back what is being erased.
-    for queryset in (Relation.objects.filter(subject_id__in=ids), DataSubject.objects.filter(pk__in=ids)):
+    for queryset in (Relation.objects.filter(subject_id__any_of=ids), DataSubject.objects.filter(pk__any_of=ids)):
         queryset._raw_delete(queryset.db)
 
 
@@ -110,21 +119,22 @@ def _detach_references(ids: list[int]) -> None:
         if on_delete is not SET_NULL:
             raise NotImplementedError(f"{link.field} asks {on_delete!r} on deletion; erasure handles SET_NULL only")
         manager = link.related_model._base_manager
-        manager.filter(**{f"{link.field.name}__in": ids}).update(**{link.field.name: None})
+        manager.filter(**{f"{link.field.name}__any_of": ids}).update(**{link.field.name: None})
 
 
 def _anonymise_chunk(ids: list[int], now) -> None:
     values = NEUTRAL | {"attributes": {}, "anonymised_at": now}
-    DataSubject.objects.filter(pk__in=ids).update(**values)
-    DataSubject.history.model.objects.filter(id__in=ids).update(**values)
+    DataSubject.objects.filter(pk__any_of=ids).update(**values)
+    DataSubject.history.model.objects.filter(id__any_of=ids).update(**values)
     # Where a consent record is kept may name the person (a file called after them); how it was given does not.
-    Relation.objects.filter(subject_id__in=ids).update(consent_evidence="")
-    Relation.history.model.objects.filter(subject_id__in=ids).update(consent_evidence="")
+    Relation.objects.filter(subject_id__any_of=ids).update(consent_evidence="")
+    Relation.history.model.objects.filter(subject_id__any_of=ids).update(consent_evidence="")
     _log_entries(ids).update(object_repr=ANONYMISED_NAME, change_message="")
 
 
 def _minimise_chunk(ids: list[int], blanks: dict[str, Any], kept: set[str]) -> None:
-    for queryset in (DataSubject.objects.filter(pk__in=ids), DataSubject.history.model.objects.filter(id__in=ids)):
+    history = DataSubject.history.model.objects.filter(id__any_of=ids)
+    for queryset in (DataSubject.objects.filter(pk__any_of=ids), history):
         if blanks:
             queryset.update(**blanks)
         _minimise_attributes(queryset, kept)
@@ -151,7 +161,7 @@ def _minimise_attributes(queryset: QuerySet, kept: set[str]) -> None:
     single = []
     for key, pks in alike.items():
         if len(pks) >= BULK_UPDATE_BATCH:
-            model._base_manager.filter(pk__in=pks).update(attributes=remaining_of[key])
+            model._base_manager.filter(pk__any_of=pks).update(attributes=remaining_of[key])
         else:
             single += [model(pk=pk, attributes=remaining_of[key]) for pk in pks]
     model._base_manager.bulk_update(single, ["attributes"], batch_size=BULK_UPDATE_BATCH)
@@ -166,7 +176,7 @@ def _kept_attributes(attributes: Any, kept: set[str]) -> dict:
 def _log_entries(ids: list[int]) -> QuerySet[LogEntry]:
     """The admin's log of these subjects: it repeats the name, and an added relation's description."""
     content_type = ContentType.objects.get_for_model(DataSubject)
-    return LogEntry.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in ids])
+    return LogEntry.objects.filter(content_type=content_type, object_id__any_of=[str(pk) for pk in ids])
 
 
 def _is_kept(categories: Iterable[str], kept: set[str]) -> bool:

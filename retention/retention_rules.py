@@ -14,6 +14,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
+from functools import lru_cache
 
 from register.deadlines import add_months
 
@@ -81,9 +82,15 @@ def rule_expires_on(rule: Rule, started_on: date, ended_on: date) -> date:
         "collection": started_on,
         "financial_year_end": date(ended_on.year, 12, 31),
     }.get(rule.trigger, ended_on)  # relation_end, last_contact (and request_closed, which a relation lacks)
-    if rule.unit == "days":
-        return start + timedelta(days=rule.period)
-    return add_months(start, rule.period * (12 if rule.unit == "years" else 1))
+    return _period_end(start, rule.period, rule.unit)
+
+
+@lru_cache(maxsize=100_000)
+def _period_end(start: date, period: int, unit: str) -> date:
+    """Cached: a sweep asks this for every relation, and relations share their dates by the thousand."""
+    if unit == "days":
+        return start + timedelta(days=period)
+    return add_months(start, period * (12 if unit == "years" else 1))
 
 
 def relation_decision(relation: RelationFacts, today: date) -> Decision:

@@ -102,13 +102,13 @@ def sweep_chunk(ids: list[int], now: datetime, *, dry_run: bool = False, catalog
     catalogue = catalogue or catalogue_load()
     today = timezone.localdate(now)
     with transaction.atomic():
-        subjects = DataSubject.objects.filter(pk__in=ids)
+        subjects = DataSubject.objects.filter(pk__any_of=ids)
         if not dry_run:
             subjects = subjects.select_for_update(skip_locked=True)  # the claim; SQLite ignores it
         held = {row["pk"]: row for row in subjects.values("pk", "organisation_id", *PERSONAL_FIELDS)}
         relations = _relations_of(list(held), catalogue)
         open_requests = set(
-            SubjectRequest.objects.filter(subject_id__in=list(held), status__in=SubjectRequest.OPEN).values_list(
+            SubjectRequest.objects.filter(subject_id__any_of=list(held), status__in=SubjectRequest.OPEN).values_list(
                 "subject_id", flat=True
             )
         )
@@ -124,7 +124,7 @@ def sweep_chunk(ids: list[int], now: datetime, *, dry_run: bool = False, catalog
             if not (waits or dry_run):
                 groups[Decision(decision.level, decision.keep)].append(pk)
         for decision, pks in groups.items():
-            _act(decision, DataSubject.objects.filter(pk__in=pks))
+            _act(decision, pks)
     return counts
 
 
@@ -192,7 +192,7 @@ def _rule_maybe_expired(rule: Rule, today: date) -> Q:
 
 def _relations_of(ids: list[int], catalogue: Catalogue) -> dict[int, list[tuple[int, RelationFacts]]]:
     facts: dict[int, list[tuple[int, RelationFacts]]] = defaultdict(list)
-    rows = Relation.objects.filter(subject_id__in=ids).values_list(
+    rows = Relation.objects.filter(subject_id__any_of=ids).values_list(
         "subject_id", "activity_id", "started_on", "ended_on", "consent_given_on", "legal_hold", "restricted"
     )
     for subject_id, activity_id, started_on, ended_on, consent_given_on, legal_hold, restricted in rows:
@@ -229,7 +229,7 @@ def _count(counts: Counter, action: str, waits: bool, catalogue: Catalogue, orga
         counts[f"activity:{catalogue.label[activity_id]}:{key}"] += 1
 
 
-def _act(decision: Decision, subjects: QuerySet[DataSubject]) -> None:
+def _act(decision: Decision, subjects: list[int]) -> None:
     if decision.level is Level.ERASE:
         subjects_erase(subjects=subjects)
     elif decision.level is Level.ANONYMISE:
