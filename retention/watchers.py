@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -256,17 +257,18 @@ class Due:
         return settings.SITE_URL.rstrip("/") + reverse(self.watch.admin_url, args=[self.object_id])
 
 
-def _due(watch: Watch, row: dict) -> Due:
+def _due(watch: Watch, row: dict, day_end: Callable[[date], datetime]) -> Due:
     item = (watch, row["pk"], row["threshold"], row["organisation_pk"], row["dpo_email"], str(row["item"]))
     if watch.kind == "breach":
         statutory = breach_notification_due(row["deadline_value"], STATUTORY_BREACH_HOURS)
         return Due(*item, due_at=row["organisation_due_at"], statutory_at=statutory)
-    return Due(*item, due_at=end_of_day(row["deadline_value"]))
+    return Due(*item, due_at=day_end(row["deadline_value"]))
 
 
 def reminders_due(now: datetime) -> list[Due]:
     """Every reminder this pass owes: one query per kind of deadline."""
-    return [_due(watch, row) for watch in WATCHES for row in due_items(watch, now)]
+    day_end = lru_cache(maxsize=None)(end_of_day)  # per pass: thousands of items share a deadline
+    return [_due(watch, row, day_end) for watch in WATCHES for row in due_items(watch, now)]
 
 
 def watch_pass(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
@@ -294,28 +296,35 @@ def _reminders_insert(due: list[Due], now: datetime) -> list[Due]:
     answer, so only this pass's reminders are mailed."""
     if not due:
         return []
-    with translation.override(settings.LANGUAGE_CODE):
-        rows = [_reminder_row(item, now) for item in due]
-    inserted = {(kind, int(object_id), threshold) for kind, object_id, threshold in _insert_returning(rows)}
+    inserted = {(kind, int(object_id), threshold) for kind, object_id, threshold in _insert_returning(_rows(due, now))}
     return [item for item in due if item.key in inserted]
 
 
-def _reminder_row(item: Due, now: datetime) -> dict:
-    ops = connection.ops
-    text = reminder_text(item)[: Reminder._meta.get_field("text").max_length]
-    return {
-        "kind": item.watch.kind,
-        "object_id": item.object_id,
-        "threshold": item.threshold,
-        "organisation_id": item.organisation_id,
-        "due_at": _db_datetime(ops.adapt_datetimefield_value(item.due_at)),
-        "sent_at": _db_datetime(ops.adapt_datetimefield_value(now)),
-        "text": text,
-    }
+def _rows(due: list[Due], now: datetime) -> list[dict]:
+    """The Reminder rows. Words and moments are written out once per pass, not per row: a first pass over a
+    big register writes a hundred thousand."""
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {watch.kind: str(watch.label) for watch in WATCHES}
+        words = {code: str(text) for code, text in THRESHOLD_WORDS.items()}
+    moment = lru_cache(maxsize=None)(_db_datetime)
+    max_length = Reminder._meta.get_field("text").max_length
+    return [
+        {
+            "kind": item.watch.kind,
+            "object_id": item.object_id,
+            "threshold": item.threshold,
+            "organisation_id": item.organisation_id,
+            "due_at": moment(item.due_at),
+            "sent_at": moment(now),
+            "text": f"{labels[item.watch.kind]}: {item.item} ({words[item.threshold.split(':')[0]]})"[:max_length],
+        }
+        for item in due
+    ]
 
 
-def _db_datetime(value) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+def _db_datetime(value: datetime) -> str:
+    adapted = connection.ops.adapt_datetimefield_value(value)
+    return adapted.isoformat() if isinstance(adapted, datetime) else str(adapted)
 
 
 COLUMNS = ["kind", "object_id", "threshold", "organisation_id", "due_at", "sent_at", "text"]
@@ -361,10 +370,6 @@ THRESHOLD_WORDS = {
 
 def threshold_words(threshold: str) -> str:
     return str(THRESHOLD_WORDS[threshold.split(":")[0]])
-
-
-def reminder_text(item: Due) -> str:
-    return f"{item.watch.label}: {item.item} ({threshold_words(item.threshold)})"
 
 
 def reminder_mails_send(new: list[Due], now: datetime) -> int:
