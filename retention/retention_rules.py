@@ -2,7 +2,8 @@
 
 1. Each relation yields a level: keep everything, minimise to named categories, anonymise or erase, and the day
    that level became due. An active relation keeps everything; an ended one follows the rule of its activity that
-   expired last (none expired: keep everything). An activity without a rule follows seed 001 art. 8.
+   expired last (none expired: keep everything). An activity without a rule follows seed 001 art. 8. A relation
+   on consent ends when the consent is withdrawn (art. 7(3)), whatever its end date says.
 2. A consent-based relation whose consent record is still missing 30 days after it started is minimised to name
    and address (seed 001 art. 10), ended or not; of that and its rule, the more reducing applies.
 3. The subject gets the least reducing level of all its relations: the strongest retention wins, so a statutory
@@ -58,6 +59,7 @@ class RelationFacts:
     rules: tuple[Rule, ...] = ()
     consent_based: bool = False
     consent_given_on: date | None = None
+    consent_withdrawn_on: date | None = None
     legal_hold: bool = False
     restricted: bool = False
 
@@ -111,11 +113,18 @@ def subject_decision(relations: list[RelationFacts], today: date, *, open_reques
     return Decision(level, keep or frozenset(), max(d.since for d in decisions))
 
 
+def relation_ended_on(relation: RelationFacts) -> date | None:
+    withdrawn = relation.consent_withdrawn_on if relation.consent_based else None
+    ends = [day for day in (relation.ended_on, withdrawn) if day is not None]
+    return min(ends, default=None)
+
+
 def _by_rules(relation: RelationFacts, today: date) -> Decision:
-    if relation.ended_on is None:
+    ended_on = relation_ended_on(relation)
+    if ended_on is None:
         return NOTHING
-    expiries = [(rule_expires_on(rule, relation.started_on, relation.ended_on), rule) for rule in relation.rules]
-    expiries = expiries or [(rule_expires_on(DEFAULT_RULE, relation.started_on, relation.ended_on), DEFAULT_RULE)]
+    expiries = [(rule_expires_on(rule, relation.started_on, ended_on), rule) for rule in relation.rules]
+    expiries = expiries or [(rule_expires_on(DEFAULT_RULE, relation.started_on, ended_on), DEFAULT_RULE)]
     expired = [(day, rule) for day, rule in expiries if day <= today]
     if not expired:
         return NOTHING

@@ -172,36 +172,47 @@ def _relation_maybe_due(today: date, catalogue: Catalogue) -> Q:
         started_on__lte=today - CONSENT_GRACE,
     )
     for rules, activity_ids in by_rules.items():
-        expired = Q()
-        for rule in rules:
-            expired |= _rule_maybe_expired(rule, today)
-        maybe |= Q(activity_id__in=activity_ids) & expired
+        for end in ("ended_on", "consent_withdrawn_on"):  # withdrawing consent ends a relation on consent
+            ids = [pk for pk in activity_ids if end == "ended_on" or pk in catalogue.consent_based]
+            if ids:
+                expired = Q()
+                for rule in rules:
+                    expired |= _rule_maybe_expired(rule, today, end)
+                maybe |= Q(activity_id__in=ids) & expired
     return maybe
 
 
-def _rule_maybe_expired(rule: Rule, today: date) -> Q:
+def _rule_maybe_expired(rule: Rule, today: date, end: str) -> Q:
     if rule.unit == "days":
         cutoff = today - timedelta(days=rule.period)
     else:
         cutoff = add_months(today, -rule.period * (12 if rule.unit == "years" else 1))
     cutoff += CUTOFF_SLACK
     if rule.trigger == "collection":
-        return Q(ended_on__isnull=False, started_on__lte=cutoff)
-    return Q(ended_on__lte=cutoff)  # the end of the relation or of its financial year, which is later
+        return Q(**{f"{end}__isnull": False, "started_on__lte": cutoff})
+    return Q(**{f"{end}__lte": cutoff})  # the end of the relation or of its financial year, which is later
 
 
 def _relations_of(ids: list[int], catalogue: Catalogue) -> dict[int, list[tuple[int, RelationFacts]]]:
     facts: dict[int, list[tuple[int, RelationFacts]]] = defaultdict(list)
     rows = Relation.objects.filter(subject_id__any_of=ids).values_list(
-        "subject_id", "activity_id", "started_on", "ended_on", "consent_given_on", "legal_hold", "restricted"
+        "subject_id",
+        "activity_id",
+        "started_on",
+        "ended_on",
+        "consent_given_on",
+        "consent_withdrawn_on",
+        "legal_hold",
+        "restricted",
     )
-    for subject_id, activity_id, started_on, ended_on, consent_given_on, legal_hold, restricted in rows:
+    for subject_id, activity_id, started_on, ended_on, given_on, withdrawn_on, legal_hold, restricted in rows:
         relation = RelationFacts(
             started_on=started_on,
             ended_on=ended_on,
             rules=catalogue.rules.get(activity_id, ()),
             consent_based=activity_id in catalogue.consent_based,
-            consent_given_on=consent_given_on,
+            consent_given_on=given_on,
+            consent_withdrawn_on=withdrawn_on,
             legal_hold=legal_hold,
             restricted=restricted,
         )

@@ -139,5 +139,19 @@ def test_the_consent_rule_and_an_erasure_rule_on_one_relation_take_the_more_redu
     assert subject_decision([relation], date(2023, 1, 1)).level is Level.ERASE
 
 
+def test_withdrawn_consent_ends_a_relation_on_consent_even_without_an_end_date():
+    withdrawn = RelationFacts(
+        started_on=date(2010, 1, 1), rules=(ERASE_2Y,), consent_based=True,
+        consent_given_on=date(2010, 1, 1), consent_withdrawn_on=date(2022, 3, 15),
+    )  # fmt: skip
+    assert subject_decision([withdrawn], date(2024, 3, 14)) == NOTHING
+    assert subject_decision([withdrawn], date(2024, 3, 15)).level is Level.ERASE
+
+
+def test_withdrawing_consent_ends_nothing_on_another_basis():
+    contract = RelationFacts(started_on=date(2010, 1, 1), rules=(ERASE_2Y,), consent_withdrawn_on=date(2020, 1, 1))
+    assert subject_decision([contract], date(2024, 3, 15)) == NOTHING
+
+
 def test_no_relations_nothing_due():
     assert subject_decision([], date(2024, 1, 1)) == NOTHING

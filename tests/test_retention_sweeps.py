@@ -93,6 +93,14 @@ def test_missing_consent_minimised_to_name_and_address_after_30_days():
     assert (kept.name, kept.city, kept.email, kept.phone) == (subject.name, "Hoorn", "", "")
 
 
+def test_withdrawn_consent_is_the_end_of_a_relation_on_consent():
+    rule = RetentionRuleFactory(activity__legal_basis=ProcessingActivity.LegalBasis.CONSENT)
+    subject = subject_with(rule.activity, ended_on=None, consent_given_on=date(2015, 1, 1), consent_withdrawn_on=ENDED)
+    assert "erase" not in sweep(DAY_BEFORE)
+    assert sweep(DUE)["erase"] == 1
+    assert not DataSubject.objects.filter(pk=subject.pk).exists()
+
+
 @pytest.mark.parametrize("block", [{"legal_hold": True}, {"restricted": True}])
 def test_legal_hold_or_restriction_blocks(erase_rule, block):
     subject = subject_with(erase_rule.activity)
