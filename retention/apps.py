@@ -10,5 +10,7 @@ class RetentionConfig(AppConfig):
         from register.admin_site import DASHBOARD_TILES
 
         from .dashboard import reminders_tile
+        from .report import report_sections_add
 
         DASHBOARD_TILES.append(reminders_tile)
+        report_sections_add()
