@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
@@ -14,16 +15,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_export, admin_import
 from .access import organisations_for, visible_to
+from .board_views import board_pdf_response
 from .completeness import activity_findings, incomplete, with_findings
 from .deadlines import agreement_valid_until
 from .dpia import AP_PROCESSING_TYPES, EDPB_CRITERIA
 from .models import (
+    AnnualReport,
     Authorisation,
     Breach,
     BreachUpdate,
     Control,
     DataCategory,
     DataSubject,
+    Deficiency,
     Organisation,
     ProcessingActivity,
     ProcessingAgreement,
@@ -106,6 +110,25 @@ class OrganisationAdmin(OrganisationScopedAdmin):
     search_fields = ["name", "slug", "kvk_number"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["members"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kvk_number", "address", "contact_email", "contact_phone"]}),
+        (_("Data protection officer"), {"fields": ["dpo_name", "dpo_email", "supervisor_complaint_url"]}),
+        (
+            _("Deadlines"),
+            {
+                "fields": [
+                    "request_answer_weeks",
+                    "complaint_answer_days",
+                    "breach_notification_hours",
+                    "extension_months",
+                    "asks_id_copy",
+                ]
+            },
+        ),
+        (_("Retention"), {"fields": ["retention_needs_approval", "request_record_years"]}),
+        (_("Privacy statement"), {"fields": ["privacy_cookie_text"]}),
+        (_("Members"), {"fields": ["members"]}),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Who belongs to which controller is the installation's decision, like adding the controller.
@@ -417,6 +440,87 @@ class ControlAdmin(OrganisationScopedAdmin):
     list_display = ["name", "frequency_months", "last_done_on", "next_due_on", "organisation"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "frequency_months"]
     search_fields = ["name", "description"]
+
+
+class DeficiencyOpenFilter(admin.SimpleListFilter):
+    title = _("measure")
+    parameter_name = "resolved"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("open")), ("yes", _("resolved"))]
+
+    def queryset(self, request, queryset):
+        return {
+            "no": queryset.filter(resolved_on__isnull=True),
+            "yes": queryset.filter(resolved_on__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Deficiency)
+class DeficiencyAdmin(OrganisationScopedAdmin):
+    list_display = ["found_on", "__str__", "owner", "due_on", "resolved_on", "control", "organisation"]
+    list_select_related = ["organisation", "control"]
+    list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), DeficiencyOpenFilter]
+    search_fields = ["description", "measure", "owner"]
+    autocomplete_fields = ["control"]
+    date_hierarchy = "found_on"
+    fields = ["organisation", "found_on", "description", "control", "measure", "owner", "due_on", "resolved_on"]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(admin.ModelAdmin):
+    """The archive of yearly reports as handed out: read, downloaded, never changed."""
+
+    list_display = [
+        "year",
+        "version",
+        "language",
+        "generated_at",
+        "generated_by_name",
+        "sha256",
+        "pdf_link",
+        "organisation",
+    ]
+    list_display_links = None
+    list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "year", "language"]
+    list_select_related = ["organisation"]
+    search_fields = ["=sha256"]
+    fields = ["organisation", "year", "version", "language", "generated_at", "generated_by_name", "sha256", "pdf_link"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return visible_to(request.user, super().get_queryset(request)).defer("pdf")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("Not found."))
+        return obj
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Only as part of deleting an organisation, which is the superuser's alone.
+        return request.user.is_superuser
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, archived):
+        url = reverse("admin:register_annualreport_pdf", args=[archived.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.pdf_view)
+        return [path("<int:pk>/pdf/", view, name="register_annualreport_pdf"), *super().get_urls()]
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise Http404(_("Not found."))
+        reports = visible_to(request.user, AnnualReport.objects.select_related("organisation"))
+        return board_pdf_response(get_object_or_404(reports, pk=pk))
 
 
 class BreachUpdateInline(admin.StackedInline):
