@@ -6,9 +6,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from .demo_register import demo_register_structure
+from .demo_register import demo_history_backdate, demo_register_last_year, demo_register_structure
 from .demo_subjects import demo_subjects
 from .importing import import_file
 from .models import Organisation
@@ -37,7 +38,8 @@ DEMO_USERS = [
 
 @transaction.atomic
 def demo_populate() -> list[DemoLogin]:
-    organisation, _ = Organisation.objects.get_or_create(
+    started = timezone.now()
+    organisation, created = Organisation.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={
             "name": "Energiecoöperatie Zonnedael U.A.",
@@ -52,7 +54,11 @@ def demo_populate() -> list[DemoLogin]:
     _demo_register(organisation)
     demo_register_structure(organisation)
     demo_subjects(organisation)
-    return [_demo_user(organisation, *user) for user in DEMO_USERS]
+    logins = [_demo_user(organisation, *user) for user in DEMO_USERS]
+    if created:
+        demo_history_backdate(organisation, since=started)
+    demo_register_last_year(organisation)
+    return logins
 
 
 def _demo_user(organisation, role, username, password, first_name, last_name) -> DemoLogin:

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from register.demo import DEMO_SLUG, demo_populate
 from register.models import Organisation
-from requests_portal.demo import demo_requests
+from requests_portal.demo import demo_job_runs, demo_requests
 
 
 class Command(BaseCommand):
@@ -13,7 +13,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("The demo creates users with published passwords; it only runs with DEBUG=1.")
         logins = demo_populate()
-        demo_requests(Organisation.objects.get(slug=DEMO_SLUG))
+        organisation = Organisation.objects.get(slug=DEMO_SLUG)
+        demo_requests(organisation)
+        demo_job_runs(organisation)
         self.stdout.write(self.style.SUCCESS("Demo organisation 'demo' is ready. Logins for /admin/:"))
         for login in logins:
             self.stdout.write(f"  {login.role}: {login.username} / {login.password}")
