@@ -23,12 +23,14 @@ def stacked_bars_svg(*, labels: list[str], series: list[tuple[str, list[int]]]) 
     """A column per label (e.g. month), stacked by series (e.g. kind of request), with the legend beside it."""
 
     def draw(axes):
+        # At positions, with the labels as ticks: matplotlib would read 'May' or '2025' as a date or a number.
+        positions = list(range(len(labels)))
         bottom = [0] * len(labels)
         for index, (name, values) in enumerate(series):
-            axes.bar(
-                labels, values, bottom=bottom, label=name, color=COLOURS[index % len(COLOURS)], width=0.7, linewidth=0
-            )
+            colour = COLOURS[index % len(COLOURS)]
+            axes.bar(positions, values, bottom=bottom, label=name, color=colour, width=0.7, linewidth=0)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        axes.set_xticks(positions, labels)
         axes.yaxis.get_major_locator().set_params(integer=True)
         if series:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)

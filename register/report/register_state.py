@@ -162,6 +162,7 @@ def _changes(organisation: Organisation, period: ReportPeriod, at_end: list[Acti
             history_date__lte=period.as_of,
         )
         .values_list("id", flat=True)
+        .order_by()
         .distinct()
     )
     ended_ids = {a.pk for a in ended}

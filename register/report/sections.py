@@ -69,6 +69,7 @@ def authorisations_section(organisation: Organisation, year: int) -> dict[str, A
             last_reviewed_on__lte=period.last_day,
         )
         .values_list("id", "last_reviewed_on")
+        .order_by()
         .distinct()
     )
     at_end = history_as_of(Authorisation, period.as_of, organisation_id=organisation.pk)
