@@ -103,9 +103,9 @@ def floor(rows: int) -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO retention_reminder (kind, object_id, threshold, organisation_id, due_at, sent_at, text) "
+            "INSERT INTO retention_reminder (kind, object_id, threshold, organisation_id, due_at, sent_at, text, item) "
             "SELECT 'floor', n, 'overdue:2026-06-01', (SELECT min(id) FROM register_organisation), now(), now(), "
-            "'eigen antwoordtermijn: AVG-B-' || n || ' (te laat)' FROM generate_series(1, %s) AS n "
+            "'eigen antwoordtermijn: AVG-B-' || n || ' (te laat)', 'AVG-B-' || n FROM generate_series(1, %s) AS n "
             "ON CONFLICT (kind, object_id, threshold) DO NOTHING RETURNING kind, object_id, threshold",
             [rows],
         )

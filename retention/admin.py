@@ -38,7 +38,7 @@ class JobRunAdmin(ReadOnlyAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
-    list_display = ["text", "kind", "threshold", "due_at", "sent_at", "organisation"]
+    list_display = ["text", "kind", "threshold", "due_at", "sent_at", "mailed_at", "organisation"]
     list_filter = ["kind", "threshold", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation"]
 

@@ -47,6 +47,9 @@ class Reminder(models.Model):
     due_at = models.DateTimeField(_("due at"))
     sent_at = models.DateTimeField(_("sent at"))
     text = models.CharField(_("text"), max_length=300)
+    item = models.CharField(_("item"), max_length=300, blank=True)
+    # Null until the FG's mail went out: a mail that failed is sent again by a later pass.
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reminder")

@@ -10,13 +10,17 @@ One pass, a constant number of queries whatever the number of items:
 2. One INSERT ... ON CONFLICT DO NOTHING RETURNING writes all reminders and returns the ones this pass wrote:
    the unique constraint decides, so of two passes at once each reminder belongs to exactly one.
 3. After the commit, one mail per organisation to its FG lists the new reminders (subject naming the item when
-   there is one), in Dutch, with the deadline and a link to the admin change page.
+   there is one), in Dutch, with the deadline and a link to the admin change page. Reminders are written as
+   mailed; a mail that fails unmarks its reminders, and the next pass claims them (a conditional UPDATE under
+   SKIP LOCKED) and sends them again. A process killed between the commit and the mail loses that mail: the
+   price of not writing every reminder twice on a first pass over a large register.
 
 A date threshold carries the deadline it belongs to (`7d:2026-03-01`), so a review moved to next year is
 reminded again next year; a breach threshold is hours since discovery (`72h`).
 """
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +56,8 @@ DAYS_BEFORE = {"2d": 2, "7d": 7}  # nearest first: the first matching `When` win
 BREACH_HOURS = [120, 96, 72, 24]  # latest first: the first matching `When` wins
 OVERDUE_THRESHOLDS = ("overdue", "120h")
 MAIL_ITEMS = 50
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,7 @@ class Due:
     item: str
     due_at: datetime
     statutory_at: datetime | None = None  # a breach's 72 hours (art. 33 GDPR), shown beside the organisation's
+    reminder_id: int | None = None
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -277,7 +284,8 @@ def watch_pass(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
         due = reminders_due(now)
         new = due if dry_run else _reminders_insert(due, now)
         if not dry_run:
-            transaction.on_commit(lambda: reminder_mails_send(new, now))
+            unmailed = reminders_unmailed(now)
+            transaction.on_commit(lambda: reminder_mails_send(new + unmailed, now))
     counts = {"reminders": len(new)}
     for item in new:
         counts[item.watch.kind] = counts.get(item.watch.kind, 0) + 1
@@ -296,8 +304,41 @@ def _reminders_insert(due: list[Due], now: datetime) -> list[Due]:
     answer, so only this pass's reminders are mailed."""
     if not due:
         return []
-    inserted = {(kind, int(object_id), threshold) for kind, object_id, threshold in _insert_returning(_rows(due, now))}
-    return [item for item in due if item.key in inserted]
+    inserted = {(kind, int(object_id), threshold): pk for pk, kind, object_id, threshold in _insert(_rows(due, now))}
+    new = [item for item in due if item.key in inserted]
+    for item in new:
+        item.reminder_id = inserted[item.key]
+    return new
+
+
+UNMAILED_FIELDS = [
+    "pk",
+    "kind",
+    "object_id",
+    "threshold",
+    "organisation_id",
+    "organisation__dpo_email",
+    "item",
+    "due_at",
+]
+
+
+def reminders_unmailed(now: datetime) -> list[Due]:
+    """The reminders whose mail failed in an earlier pass, claimed for this pass's mail: one query, and one more
+    to mark them when there are any."""
+    rows = list(
+        Reminder.objects.filter(mailed_at__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list(
+            "pk", "kind", "object_id", "threshold", "organisation_id", "organisation__dpo_email", "item", "due_at"
+        )
+    )
+    if rows:
+        Reminder.objects.filter(pk__any_of=[row[0] for row in rows]).update(mailed_at=now)
+    return [
+        Due(WATCH_BY_KIND[kind], object_id, threshold, organisation_id, email, item, due_at, reminder_id=pk)
+        for pk, kind, object_id, threshold, organisation_id, email, item, due_at in rows
+    ]
 
 
 def _rows(due: list[Due], now: datetime) -> list[dict]:
@@ -317,6 +358,8 @@ def _rows(due: list[Due], now: datetime) -> list[dict]:
             "due_at": moment(item.due_at),
             "sent_at": moment(now),
             "text": f"{labels[item.watch.kind]}: {item.item} ({words[item.threshold.split(':')[0]]})"[:max_length],
+            "item": item.item[:max_length],
+            "mailed_at": moment(now),  # the mail goes after the commit; if it fails, it takes this back
         }
         for item in due
     ]
@@ -327,10 +370,10 @@ def _db_datetime(value: datetime) -> str:
     return adapted.isoformat() if isinstance(adapted, datetime) else str(adapted)
 
 
-COLUMNS = ["kind", "object_id", "threshold", "organisation_id", "due_at", "sent_at", "text"]
+COLUMNS = ["kind", "object_id", "threshold", "organisation_id", "due_at", "sent_at", "text", "item", "mailed_at"]
 
 
-def _insert_returning(rows: list[dict]) -> list[tuple]:
+def _insert(rows: list[dict]) -> list[tuple]:
     """INSERT ... SELECT from one JSON parameter ... ON CONFLICT DO NOTHING RETURNING: one statement whatever
     the number of rows, and the database says which rows were new."""
     table = connection.ops.quote_name(Reminder._meta.db_table)
@@ -338,7 +381,8 @@ def _insert_returning(rows: list[dict]) -> list[tuple]:
     if connection.vendor == "postgresql":
         source = (
             "SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r(kind text, object_id bigint, threshold text, "
-            "organisation_id bigint, due_at timestamptz, sent_at timestamptz, text text)"
+            "organisation_id bigint, due_at timestamptz, sent_at timestamptz, text text, item text, "
+            "mailed_at timestamptz)"
         )
     else:
         # Constant column names; the values travel as one parameter.
@@ -346,7 +390,7 @@ def _insert_returning(rows: list[dict]) -> list[tuple]:
         source = f"SELECT {extracted} FROM json_each(%s) WHERE true"  # noqa: S608
     sql = (
         f"INSERT INTO {table} ({columns}) {source} "
-        "ON CONFLICT (kind, object_id, threshold) DO NOTHING RETURNING kind, object_id, threshold"
+        "ON CONFLICT (kind, object_id, threshold) DO NOTHING RETURNING id, kind, object_id, threshold"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [json.dumps(rows)])
@@ -372,17 +416,25 @@ def threshold_words(threshold: str) -> str:
     return str(THRESHOLD_WORDS[threshold.split(":")[0]])
 
 
-def reminder_mails_send(new: list[Due], now: datetime) -> int:
-    """One mail per organisation to its FG, in Dutch, listing this pass's reminders. Returns the mails sent."""
+def reminder_mails_send(items: list[Due], now: datetime) -> int:
+    """One mail per organisation to its FG, in Dutch, listing the reminders. A mail that fails unmarks its
+    reminders, so the next pass sends them again. Returns the mails sent."""
     by_address: dict[str, list[Due]] = defaultdict(list)
-    for item in new:
+    for item in items:
         if item.dpo_email:
             by_address[item.dpo_email].append(item)
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [_reminder_mail(address, items, now) for address, items in by_address.items()]
-    for message in messages:
-        message.send()
-    return len(messages)
+    sent, failed = 0, []
+    for address, listed in by_address.items():
+        try:
+            with translation.override(settings.LANGUAGE_CODE):
+                _reminder_mail(address, listed, now).send()
+            sent += 1
+        except Exception:
+            logger.exception("Reminder mail to %s failed; the next pass sends it again", address)
+            failed += [item.reminder_id for item in listed if item.reminder_id is not None]
+    if failed:
+        Reminder.objects.filter(pk__any_of=failed).update(mailed_at=None)
+    return sent
 
 
 def _reminder_mail(address: str, items: list[Due], now: datetime) -> EmailMessage:

@@ -65,6 +65,7 @@ def test_a_date_threshold_fires_once_at_midnight(organisation, passes, mailoutbo
             organisation=organisation,
             due_at=at,
             sent_at=at,
+            mailed_at=at,
             text="",
         )
         for code in ["7d", "2d", "due"][: ["7d", "2d", "due", "overdue"].index(threshold)]
@@ -109,6 +110,7 @@ def test_breach_thresholds_fire_to_the_second(organisation, passes, mailoutbox, 
             organisation=organisation,
             due_at=discovered,
             sent_at=discovered,
+            mailed_at=discovered,
             text="",
         )
         for h in earlier
@@ -175,6 +177,7 @@ def test_a_pass_that_loses_the_race_sends_nothing(organisation, passes, mailoutb
             organisation=organisation,
             due_at=moment,
             sent_at=moment,
+            mailed_at=moment,
             text="by the other pass",
         )
         return due
@@ -183,6 +186,42 @@ def test_a_pass_that_loses_the_race_sends_nothing(organisation, passes, mailoutb
     assert passes(moment)["reminders"] == 0
     assert not mailoutbox
     assert Reminder.objects.get().text == "by the other pass"
+
+
+def test_a_reminder_whose_mail_failed_is_mailed_by_the_next_pass(organisation, passes, mailoutbox, monkeypatch):
+    control(organisation, date(2026, 3, 31))
+    moment = local(2026, 3, 31, 9, 0)
+
+    def refused(self, fail_silently=False):
+        raise ConnectionRefusedError("mail server down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("django.core.mail.EmailMessage.send", refused)
+        assert passes(moment)["reminders"] == 1
+    assert not mailoutbox and Reminder.objects.get().mailed_at is None
+    assert passes(moment + timedelta(minutes=15))["reminders"] == 0  # nothing new, but the failed mail goes
+    [mail] = mailoutbox
+    assert "Vernietiging kopieën" in mail.subject
+    assert Reminder.objects.get().mailed_at == moment + timedelta(minutes=15)
+    passes(moment + timedelta(minutes=30))
+    assert len(mailoutbox) == 1  # marked mailed: never again
+
+
+def test_one_failed_mail_does_not_stop_the_others(passes, mailoutbox, monkeypatch):
+    one, two = OrganisationFactory(), OrganisationFactory()
+    control(one, date(2026, 3, 31))
+    control(two, date(2026, 3, 31))
+    send = watchers.EmailMessage.send
+
+    def refused_for_one(self, fail_silently=False):
+        if self.to == [one.dpo_email]:
+            raise ConnectionRefusedError("mailbox full")
+        return send(self, fail_silently)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refused_for_one)
+    passes(local(2026, 3, 31, 9, 0))
+    assert [mail.to for mail in mailoutbox] == [[two.dpo_email]]
+    assert list(Reminder.objects.filter(mailed_at__isnull=True).values_list("organisation", flat=True)) == [one.pk]
 
 
 def _items(organisation, count: int) -> None:
@@ -198,8 +237,9 @@ def test_a_pass_takes_the_same_queries_for_10_and_1000_items(
 ):
     _items(organisation, count)
     moment = local(2026, 3, 31, 9, 0)
-    # 9 selections (one per kind of deadline), 1 INSERT ... RETURNING, and the savepoint and its release
-    with django_assert_num_queries(12), django_capture_on_commit_callbacks(execute=True):
+    # 9 selections (one per kind of deadline), 1 INSERT ... RETURNING, the reminders whose mail failed before
+    # (none), the savepoint and its release.
+    with django_assert_num_queries(13), django_capture_on_commit_callbacks(execute=True):
         counts = watch_pass(now=moment)
     assert counts["control"] == count
 
