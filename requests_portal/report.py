@@ -69,7 +69,7 @@ def requests_section(organisation: Organisation, year: int) -> dict[str, Any]:
 def _per_month(requests: QuerySet[SubjectRequest], period: ReportPeriod) -> dict[str, Any]:
     received = requests.filter(received_at__gte=period.start, received_at__lt=period.end)
     rows = received.values("kind", month=TruncMonth("received_at", tzinfo=AMSTERDAM)).annotate(n=Count("pk"))
-    counts = {(row["kind"], _month_number(row["month"])): row["n"] for row in rows}
+    counts = {(row["kind"], row["month"].month): row["n"] for row in rows}
     labels = [formats.date_format(date(period.year, month, 1), "M") for month in range(1, 13)]
     table = []
     for kind in Kind:
@@ -78,11 +78,6 @@ def _per_month(requests: QuerySet[SubjectRequest], period: ReportPeriod) -> dict
             table.append({"label": kind.label, "values": values, "total": sum(values)})
     totals = [sum(row["values"][month] for row in table) for month in range(12)]
     return {"labels": labels, "rows": table, "totals": totals, "total": sum(totals)}
-
-
-def _month_number(month) -> int:
-    # TruncMonth gives a date on SQLite and an aware datetime on PostgreSQL (in the time zone asked for).
-    return month.month
 
 
 ANSWER_COUNTS = ("answered", "completed", "refused", "within_target", "on_time", "late", "extended")

@@ -495,7 +495,8 @@ def test_a_year_not_yet_over_is_covered_up_to_now(year_data):
 
 def test_charts_sit_inline_side_by_side_without_clashing():
     """Each chart's ids get its own prefix (two charts share glyph names), unreferenced ids and style attributes
-    go (WeasyPrint would make anchors of them and warn), and nothing precedes <svg>."""
+    go (WeasyPrint would make anchors of them and warn), nothing precedes <svg>, and the same figures draw the
+    same markup."""
     series = [("access", [1, 2, 3]), ("erasure", [0, 1, 0])]
     first = charts.stacked_bars_svg(labels=["jan", "May", "2025"], series=series)
     second = charts.horizontal_bars_svg(labels=["consent", "contract"], values=[3, 5])
@@ -504,6 +505,7 @@ def test_charts_sit_inline_side_by_side_without_clashing():
     for svg, own in zip((first, second), ids, strict=True):
         assert svg.startswith("<svg") and " style=" not in svg and "<style" not in svg
         assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg)) <= set(own)
+    assert charts.horizontal_bars_svg(labels=["consent", "contract"], values=[3, 5]) == second  # deterministic
 
 
 def test_percentile_is_the_nearest_rank():

@@ -1,8 +1,8 @@
 """Charts as inline SVG, drawn with matplotlib's object API (no pyplot, no global backend): the PDF embeds the
 markup itself, so WeasyPrint fetches nothing. Every chart is shown beside a table of its figures."""
 
+import hashlib
 import io
-import itertools
 import re
 from collections.abc import Callable
 
@@ -60,25 +60,24 @@ def _svg(width: float, height: float, draw: Callable) -> SafeString:
         figure = Figure(figsize=(width, height), layout="constrained")
         draw(figure.add_subplot())
         figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
-    return mark_safe(inline(buffer.getvalue(), next(_numbers)))  # noqa: S308 - matplotlib escapes the labels
+    return mark_safe(inline(buffer.getvalue()))  # noqa: S308 - matplotlib escapes the labels
 
 
-_numbers = itertools.count(1)
-
-
-def inline(markup: str, number: int) -> str:
+def inline(markup: str) -> str:
     """matplotlib's SVG document made fit to sit in HTML beside other charts:
 
     1. the XML declaration, doctype, metadata and style sheet go (a style sheet would apply to the whole page);
     2. ids nothing refers to go (WeasyPrint would make each a PDF anchor), and the others, with the references
-       to them, get the chart's prefix, so two charts' glyphs and clip paths cannot clash;
+       to them, get a prefix made from the chart itself, so two charts' glyphs and clip paths cannot clash
+       and the same figures still give the same markup;
     3. style attributes become presentation attributes (fill="none"), which WeasyPrint's SVG renderer reads
        without its HTML style parser warning about properties HTML does not know.
     """
     markup = re.sub(r"<metadata>.*?</metadata>|<style.*?</style>", "", markup[markup.index("<svg") :], flags=re.S)
+    prefix = "chart-" + hashlib.sha256(markup.encode()).hexdigest()[:10] + "-"
     referenced = set(re.findall(r'(?:href="#|url\(#)([^")]+)', markup))
-    markup = re.sub(r'\bid="([^"]+)"', lambda m: f'id="chart{number}-{m[1]}"' if m[1] in referenced else "", markup)
-    markup = re.sub(r'(href="#|url\(#)([^")]+)', rf"\1chart{number}-\2", markup)
+    markup = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m[1]}"' if m[1] in referenced else "", markup)
+    markup = re.sub(r'(href="#|url\(#)([^")]+)', rf"\1{prefix}\2", markup)
     return re.sub(r' style="([^"]*)"', _presentation_attributes, markup)
 
 
