@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from register.board_forms import MAX_PDF_BYTES
@@ -200,7 +202,9 @@ def test_generating_archives_a_version_and_hands_it_out(login, organisation, boa
     response = generate(client, organisation)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="zonnedael-annual-report-2025-v1.pdf"'
+    with translation.override("nl"):  # the file is named in the report's language
+        name = f"zonnedael-{gettext('annual-report')}-2025-v1.pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     report = AnnualReport.objects.get()
     assert report.sha256 == hashlib.sha256(response.content).hexdigest()
     assert (report.organisation, report.year, report.version, report.language) == (organisation, 2025, 1, "nl")
