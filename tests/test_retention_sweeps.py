@@ -192,6 +192,8 @@ def test_from_a_worker_the_sweep_fans_out_into_chunk_tasks(erase_rule, monkeypat
         counts = sweep(DUE)
     assert counts == {"candidates": 5, "chunks_queued": 3}
     assert not DataSubject.objects.filter(pk__in=[s.pk for s in subjects]).exists()
+    chunks = JobRun.objects.filter(job=tasks.CHUNK_JOB, outcome=JobRun.Outcome.DONE)
+    assert sorted(run.counts["erase"] for run in chunks) == [1, 2, 2]  # the evidence for the yearly report
 
 
 def due_in_bulk(activity, count: int) -> None:
