@@ -22,6 +22,7 @@ from register.report_archive import (
     annual_report_year_check,
     annual_report_years,
 )
+from tests.conftest import require
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,8 +110,7 @@ def test_a_version_taken_meanwhile_makes_the_insert_take_the_next(organisation, 
 @pytest.mark.django_db(transaction=True)
 def test_two_board_members_at_once_get_two_versions(fake_pdf):
     """On PostgreSQL the organisation's row lock orders the two inserts; SQLite has one writer anyway."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL) for two concurrent transactions")
+    require(connection.vendor == "postgresql", "PostgreSQL is needed (set DATABASE_URL) for two transactions at once")
     organisation = OrganisationFactory()
     start = threading.Barrier(2)
     errors = []
