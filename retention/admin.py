@@ -48,14 +48,12 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 @admin.register(RetentionApproval)
 class RetentionApprovalAdmin(ReadOnlyAdmin):
-    """Organisations whose sweeps wait for approval: per organisation the preview, and the FG's go-ahead."""
+    """Per organisation what the retention sweep would do now; where sweeps wait for approval, the FG's go-ahead."""
 
-    list_display = ["name"]
+    list_display = ["name", "retention_needs_approval"]
 
     def get_queryset(self, request):
-        return RetentionApproval.objects.filter(
-            pk__in=organisations_for(request.user).values("pk"), retention_needs_approval=True
-        )
+        return RetentionApproval.objects.filter(pk__in=organisations_for(request.user).values("pk"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         organisation = self.get_queryset(request).filter(pk=object_id).first()
@@ -69,13 +67,13 @@ class RetentionApprovalAdmin(ReadOnlyAdmin):
             "title": _("Retention: what is due at %(organisation)s") % {"organisation": organisation.name},
             "organisation": organisation,
             "preview": retention_sweep_approved(organisation=organisation, now=timezone.now(), dry_run=True),
-            "may_approve": request.user.has_perm(APPROVE_PERMISSION),
+            "may_approve": organisation.retention_needs_approval and request.user.has_perm(APPROVE_PERMISSION),
         }
         return TemplateResponse(request, "admin/retention/approval.html", context)
 
     def _approve(self, request, organisation):
-        if not request.user.has_perm(APPROVE_PERMISSION):
-            raise PermissionDenied
+        if not (organisation.retention_needs_approval and request.user.has_perm(APPROVE_PERMISSION)):
+            raise PermissionDenied  # an organisation that sweeps automatically has nothing to approve
 
         def approved(*, now, dry_run):
             return retention_sweep_approved(organisation=organisation, now=now, dry_run=dry_run)

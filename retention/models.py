@@ -64,9 +64,10 @@ class Reminder(models.Model):
 
 
 class RetentionApproval(Organisation):
-    """An organisation whose retention sweeps wait for the FG: the admin shows the preview and the approval."""
+    """An organisation as the retention preview shows it: what is due now, and, where its sweeps wait for the FG,
+    the approval."""
 
     class Meta:
         proxy = True
-        verbose_name = _("retention approval")
-        verbose_name_plural = _("retention approvals")
+        verbose_name = _("retention preview")
+        verbose_name_plural = _("retention previews")

@@ -59,3 +59,14 @@ def test_another_organisation_is_not_found(waiting, login):
     client = login(UserFactory(role=DPO, member_of=[OrganisationFactory()]))
     assert client.get(url(waiting)).status_code == 404
     assert client.post(url(waiting)).status_code == 404
+
+
+def test_an_organisation_that_sweeps_automatically_shows_its_preview_without_approval(waiting, login):
+    waiting.retention_needs_approval = False
+    waiting.save()
+    client = login(UserFactory(role=DPO, member_of=[waiting]))
+    preview = client.get(url(waiting))
+    assert preview.context["preview"]["erase"] == 1
+    assert not preview.context["may_approve"]
+    assert client.post(url(waiting)).status_code == 403  # the nightly sweep does it; nothing to approve
+    assert DataSubject.objects.filter(organisation=waiting).exists()
