@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_export, admin_import
@@ -447,7 +447,7 @@ class DeficiencyOpenFilter(admin.SimpleListFilter):
     parameter_name = "resolved"
 
     def lookups(self, request, model_admin):
-        return [("no", _("open")), ("yes", _("resolved"))]
+        return [("no", pgettext_lazy("deficiency not yet resolved", "open")), ("yes", _("resolved"))]
 
     def queryset(self, request, queryset):
         return {
