@@ -288,7 +288,7 @@ def _moment(rule: RetentionRule) -> str:
     if rule.period == 0:
         moments = {
             Rule.Trigger.RELATION_END: gettext("the relation with us ends"),
-            Rule.Trigger.COLLECTION: gettext("we have collected them"),
+            Rule.Trigger.COLLECTION: gettext("we have used them for this purpose"),
             Rule.Trigger.REQUEST_CLOSED: gettext("your request has been handled"),
             Rule.Trigger.FINANCIAL_YEAR_END: gettext("the end of the financial year"),
             Rule.Trigger.LAST_CONTACT: gettext("our last contact with you"),
