@@ -5,7 +5,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
     && rm -rf /var/lib/apt/lists/*
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# matplotlib (the yearly report's charts) keeps its font cache where the app may write, not in /app.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/app/var/matplotlib
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
