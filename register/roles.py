@@ -14,9 +14,10 @@ STAFF = "Medewerker"
 ALL = ("add", "change", "delete", "view")
 VIEW = ("view",)
 
+# "see": every request of the organisation (requests_portal.see_all_requests); staff see only those assigned.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
-    DPO: {"register": ALL, "requests_portal": ALL, "retention": VIEW},
-    BOARD: {"register": VIEW, "requests_portal": VIEW, "retention": VIEW},
+    DPO: {"register": ALL, "requests_portal": (*ALL, "see"), "retention": VIEW},
+    BOARD: {"register": VIEW, "requests_portal": (*VIEW, "see"), "retention": VIEW},
     STAFF: {"register": VIEW, "requests_portal": ("view", "change")},
 }
 

@@ -30,7 +30,7 @@ from .erasure import (
 )
 from .models import AccessPackage, ErasureRun, RequestEvent, RequestUpload, SubjectRequest
 from .rights import SubjectNotMatched, consent_withdraw, rectification_recipients, relations_object, relations_restrict
-from .selectors import assignable_users, match_suggestions, overdue, request_days_left, with_due
+from .selectors import assignable_users, match_suggestions, overdue, request_days_left, requests_visible_to, with_due
 from .storage import private_file_read
 from .workflow import STEP_LABELS, WorkflowError
 
@@ -332,7 +332,8 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
 
     def get_queryset(self, request):
         # The change page shows these read-only: joined, they cost no query of their own.
-        return with_due(super().get_queryset(request)).select_related("organisation", "assignee", "subject")
+        requests = requests_visible_to(request.user, super().get_queryset(request))
+        return with_due(requests).select_related("organisation", "assignee", "subject")
 
     def has_add_permission(self, request):
         return False  # requests come in through the public form, which numbers them and sets their deadlines

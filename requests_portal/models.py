@@ -88,6 +88,8 @@ class SubjectRequest(models.Model):
         verbose_name = _("request")
         verbose_name_plural = _("requests")
         ordering = ["-received_at"]
+        # Staff see the requests assigned to them; whoever has this sees every request of their organisations.
+        permissions = [("see_all_requests", _("Can see every request of the organisation, not only those assigned"))]
         indexes = [
             models.Index(fields=["organisation", "status"], name="request_org_status"),
             models.Index(fields=["requester_email", "kind", "status"], name="request_email_kind"),

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
+from register.access import visible_to
 from register.models import DataSubject
 from retention.deadlines import AMSTERDAM, days_left, local_day
 
@@ -34,6 +35,15 @@ def match_suggestions(request: SubjectRequest, query: str = "", limit: int = SUG
     )
     candidates = DataSubject.objects.filter(wanted, organisation_id=request.organisation_id, anonymised_at__isnull=True)
     return list(candidates.annotate(rank=rank).order_by("rank", "name", "pk")[:limit])
+
+
+def requests_visible_to(user, queryset: QuerySet[SubjectRequest]) -> QuerySet[SubjectRequest]:
+    """The requests of the user's organisations; a staff member without `see_all_requests` (the Medewerker role)
+    only those assigned to them: a request names a person and what they ask, which others need not know."""
+    queryset = visible_to(user, queryset)
+    if user.has_perm("requests_portal.see_all_requests"):
+        return queryset
+    return queryset.filter(assignee=user)
 
 
 def assignable_users(request: SubjectRequest) -> QuerySet:

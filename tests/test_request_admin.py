@@ -344,12 +344,38 @@ def test_the_board_can_read_but_not_act(login, organisation):
     assert subject_request.status == Status.VERIFIED
 
 
-def test_staff_can_handle_requests(login, organisation):
-    client = login(UserFactory(role=STAFF, member_of=[organisation]))
-    subject_request = SubjectRequestFactory(organisation=organisation)
+def test_staff_can_handle_requests_assigned_to_them(login, organisation):
+    staff = UserFactory(role=STAFF, member_of=[organisation])
+    client = login(staff)
+    subject_request = SubjectRequestFactory(organisation=organisation, assignee=staff)
     assert client.post(step_url(subject_request, "start")).status_code == 302
     subject_request.refresh_from_db()
     assert subject_request.status == Status.IN_PROGRESS
+
+
+def test_staff_do_not_see_requests_assigned_to_someone_else_or_nobody(login, organisation):
+    staff = UserFactory(role=STAFF, member_of=[organisation])
+    theirs = SubjectRequestFactory(organisation=organisation, assignee=staff)
+    others = [
+        SubjectRequestFactory(organisation=organisation),
+        SubjectRequestFactory(organisation=organisation, assignee=UserFactory(role=STAFF, member_of=[organisation])),
+    ]
+    client = login(staff)
+    listed = client.get(reverse("admin:requests_portal_subjectrequest_changelist")).context["cl"].result_list
+    assert list(listed) == [theirs]
+    for other in others:
+        assert client.get(change_url(other)).status_code == 404
+        assert client.post(step_url(other, "start")).status_code == 404
+        other.refresh_from_db()
+        assert other.status == Status.VERIFIED
+
+
+@pytest.mark.parametrize("role", [DPO, BOARD])
+def test_the_fg_and_the_board_see_every_request_of_their_organisation(login, organisation, role):
+    requests = [SubjectRequestFactory(organisation=organisation) for _ in range(2)]
+    client = login(UserFactory(role=role, member_of=[organisation]))
+    listed = client.get(reverse("admin:requests_portal_subjectrequest_changelist")).context["cl"].result_list
+    assert set(listed) == set(requests)
 
 
 def test_a_superuser_sees_every_organisation(login):
@@ -449,9 +475,14 @@ def test_the_board_cannot_make_answers(login, organisation):
 
 
 def test_only_the_fg_confirms_and_executes_an_erasure(login, organisation):
-    client = login(UserFactory(role=STAFF, member_of=[organisation]))
+    staff = UserFactory(role=STAFF, member_of=[organisation])
+    client = login(staff)
     subject_request = SubjectRequestFactory(
-        organisation=organisation, kind="erasure", status=Status.IN_PROGRESS, subject=related_subject(organisation)
+        organisation=organisation,
+        kind="erasure",
+        status=Status.IN_PROGRESS,
+        subject=related_subject(organisation),
+        assignee=staff,
     )
     page = client.post(answer_url(subject_request, "erasure_preview"), follow=True)
     assert page.status_code == 200 and "Nieuwsbrief" in page.content.decode()
