@@ -142,7 +142,8 @@ def request_pause(*, request: SubjectRequest, reason: str, user: AbstractBaseUse
 
 
 def request_resume(*, request: SubjectRequest, user: AbstractBaseUser, now: datetime) -> None:
-    """The requester answered: the clock runs again, and every due date moves by the days waited."""
+    """The requester answered: the clock runs again, every due date moves by the days waited, and the requester is
+    told the new date."""
     with transaction.atomic():
         _lock(request, "resume")
         waited = days_waited(request.paused_since, now)
@@ -158,6 +159,7 @@ def request_resume(*, request: SubjectRequest, user: AbstractBaseUser, now: date
                 "%(days)d day waited; now due on %(due)s.", "%(days)d days waited; now due on %(due)s.", waited
             ) % {"days": waited, "due": due}
         _status_event(request, user, now, note=note)
+        _mail(request, "resumed", waited=waited)
 
 
 def _deadlines_recompute(request: SubjectRequest) -> None:

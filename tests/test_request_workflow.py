@@ -142,7 +142,7 @@ def test_pause_needs_a_reason_and_an_open_request(organisation, officer, mailout
     assert reloaded(request).status == Status.IN_PROGRESS
 
 
-def test_resume_shifts_every_due_date_by_the_days_waited(organisation, officer):
+def test_resume_shifts_every_due_date_by_the_days_waited_and_tells_the_requester(organisation, officer, mailoutbox):
     request = make(organisation, status=Status.IN_PROGRESS)
     assert (request.target_due_on, request.legal_due_on) == (date(2026, 3, 30), date(2026, 4, 2))
     request_pause(request=request, reason="ID", user=officer, now=NOW)
@@ -152,6 +152,9 @@ def test_resume_shifts_every_due_date_by_the_days_waited(organisation, officer):
     assert request.paused_days == 5
     assert (request.target_due_on, request.legal_due_on) == (date(2026, 4, 4), date(2026, 4, 7))
     assert request.paused_since is None
+    paused, resumed = mailoutbox
+    assert resumed.to == [request.requester_email] and request.reference in resumed.subject
+    assert "5 dagen" in resumed.body and "4 april 2026" in resumed.body and "7 april 2026" in resumed.body
 
 
 def test_waits_add_up_and_an_extended_deadline_moves_too(organisation, officer):
@@ -402,11 +405,14 @@ def test_a_refused_step_destroys_nothing(organisation, officer, private_dir, dja
 
 
 @pytest.mark.parametrize(
-    ("language", "due", "other"),
-    [("nl", "30 maart 2026", "30 March 2026"), ("en", "30 March 2026", "30 maart 2026")],
+    ("language", "due", "other", "closed"),
+    [
+        ("nl", "30 maart 2026", "30 March 2026", "Afgesloten op: 10 maart 2026 (antwoord uiterlijk op 2 april 2026)"),
+        ("en", "30 March 2026", "30 maart 2026", "Closed on: 10 March 2026 (answer due by 2 April 2026)"),
+    ],
 )
 def test_mails_are_in_the_requesters_language_with_reference_due_date_and_status_link(
-    organisation, officer, mailoutbox, settings, language, due, other
+    organisation, officer, mailoutbox, settings, language, due, other, closed
 ):
     settings.SITE_URL = "https://avg.example"
     request = make(organisation, status=Status.IN_PROGRESS, requester_language=language)
@@ -414,13 +420,16 @@ def test_mails_are_in_the_requesters_language_with_reference_due_date_and_status
     request_resume(request=request, user=officer, now=NOW)
     request_message(request=request, text="Hallo", user=officer, now=NOW)
     request_complete(request=request, outcome="Klaar", user=officer, now=NOW)
-    assert len(mailoutbox) == 3
+    assert len(mailoutbox) == 4  # paused, resumed, message, completed
     for mail in mailoutbox:
         assert mail.to == [request.requester_email]
         assert request.reference in mail.subject
         assert request.reference in mail.body
-        assert due in mail.body and other not in mail.body
         assert "https://avg.example/verzoek/status/" in mail.body
+    *open_mails, completed = mailoutbox
+    for mail in open_mails:
+        assert due in mail.body and other not in mail.body
+    assert closed in completed.body  # once answered, the mail says when, beside the date it was due
 
 
 def test_steps_available_follow_the_state(organisation):
