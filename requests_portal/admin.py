@@ -139,8 +139,17 @@ class RefuseForm(StepForm):
     )
 
 
+class IdentifyForm(StepForm):
+    how = forms.CharField(
+        label=_("how the identity was established"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the e-mail address we know for this person, or the ID copy with the BSN blacked out"),
+    )
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
     "assign": AssignForm,
+    "identify": IdentifyForm,
     "match": MatchForm,
     "pause": PauseForm,
     "extend": ExtendForm,
@@ -156,6 +165,7 @@ def step_run(step: str, subject_request: SubjectRequest, data: dict, **who) -> N
         "start": lambda: workflow.request_start(request=subject_request, **who),
         "assign": lambda: workflow.request_assign(request=subject_request, assignee=data["assignee"], **who),
         "match": lambda: workflow.request_match(request=subject_request, subject=data["subject"], **who),
+        "identify": lambda: workflow.request_identity_confirm(request=subject_request, how=data["how"], **who),
         "pause": lambda: workflow.request_pause(request=subject_request, reason=data["reason"], **who),
         "resume": lambda: workflow.request_resume(request=subject_request, **who),
         "extend": lambda: workflow.request_extend(request=subject_request, reason=data["reason"], **who),
@@ -322,10 +332,8 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         ),
         (_("Answer"), {"fields": ["outcome", "refusal_ground", "closed_at"]}),
     ]
-    # Everything but the FG's confirmation of identity is set by the intake or by a step of the workflow.
-    readonly_fields = [
-        name for _title, options in fieldsets for name in options["fields"] if name != "identity_confirmed_at"
-    ]
+    # Everything is set by the intake or by a step of the workflow.
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     class Media:
         css = {"all": ["admin/requests.css"]}

@@ -43,6 +43,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "start": (Status.VERIFIED,),
     "assign": tuple(SubjectRequest.OPEN),
     "match": tuple(SubjectRequest.OPEN),
+    "identify": (*HANDLING, Status.WAITING),
     "pause": HANDLING,
     "resume": (Status.WAITING,),
     "extend": (Status.VERIFIED, Status.IN_PROGRESS),
@@ -56,6 +57,7 @@ STEP_LABELS = {
     "start": gettext_lazy("Start handling"),
     "assign": gettext_lazy("Assign"),
     "match": gettext_lazy("Match to a data subject"),
+    "identify": gettext_lazy("Confirm identity"),
     "pause": gettext_lazy("Wait for the requester"),
     "resume": gettext_lazy("Resume"),
     "extend": gettext_lazy("Extend the deadline"),
@@ -75,6 +77,8 @@ def steps_available(request: SubjectRequest, today: date) -> list[str]:
     steps = [step for step, states in ALLOWED_FROM.items() if request.status in states]
     if "extend" in steps and not _extendable(request, today):
         steps.remove("extend")
+    if "identify" in steps and request.identity_confirmed_at:
+        steps.remove("identify")
     return steps
 
 
@@ -124,6 +128,20 @@ def request_match(*, request: SubjectRequest, subject: DataSubject, user: Abstra
         _event(
             request, RequestEvent.Kind.NOTE, _("Matched to data subject %(subject)s.") % {"subject": subject}, user, now
         )
+
+
+def request_identity_confirm(*, request: SubjectRequest, how: str, user: AbstractBaseUser, now: datetime) -> None:
+    """Record that the requester is who they say they are, and how that was established (art. 12(6))."""
+    how = how.strip()
+    with transaction.atomic():
+        _lock(request, "identify")
+        if request.identity_confirmed_at:
+            raise WorkflowError(_("The identity has already been confirmed."))
+        if not how:
+            raise WorkflowError(_("Say how the identity was established."))
+        request.identity_confirmed_at = now
+        _save(request, user, "identify")
+        _event(request, RequestEvent.Kind.NOTE, _("Identity confirmed: %(how)s") % {"how": how}, user, now)
 
 
 def request_pause(*, request: SubjectRequest, reason: str, user: AbstractBaseUser, now: datetime) -> None:

@@ -222,6 +222,17 @@ def test_pause_and_resume_through_the_admin(officer_client, organisation, mailou
     assert subject_request.status == Status.IN_PROGRESS
 
 
+def test_identity_is_confirmed_through_its_step_not_by_editing_the_field(officer_client, organisation):
+    subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
+    page = officer_client.get(change_url(subject_request))
+    assert step_url(subject_request, "identify") in page.content.decode()
+    assert "identity_confirmed_at" not in page.context["adminform"].form.fields  # read-only
+    officer_client.post(step_url(subject_request, "identify"), {"how": "ID-kopie gezien, BSN onleesbaar"})
+    subject_request.refresh_from_db()
+    assert subject_request.identity_confirmed_at is not None
+    assert step_url(subject_request, "identify") not in officer_client.get(change_url(subject_request)).content.decode()
+
+
 def test_extend_needs_a_reason_and_shows_the_refusal_of_a_second_time(officer_client, organisation, mailoutbox):
     subject_request = SubjectRequestFactory(organisation=organisation, status=Status.IN_PROGRESS)
     empty = officer_client.post(step_url(subject_request, "extend"), {"reason": ""})

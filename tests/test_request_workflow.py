@@ -14,6 +14,7 @@ from requests_portal.workflow import (
     request_assign,
     request_complete,
     request_extend,
+    request_identity_confirm,
     request_match,
     request_message,
     request_pause,
@@ -437,9 +438,32 @@ def test_steps_available_follow_the_state(organisation):
     assert steps_available(make(organisation, status=Status.WAITING), NOW.date()) == [
         "assign",
         "match",
+        "identify",
         "resume",
         "message",
         "refuse",
         "withdraw",
     ]
     assert steps_available(make(organisation, status=Status.COMPLETED), NOW.date()) == []
+
+
+def test_the_identity_is_confirmed_once_with_how_it_was_established(organisation, officer, mailoutbox):
+    request = make(organisation, status=Status.IN_PROGRESS)
+    with pytest.raises(WorkflowError):
+        request_identity_confirm(request=request, how="  ", user=officer, now=NOW)
+    assert reloaded(request).identity_confirmed_at is None
+    request_identity_confirm(request=request, how="Bekend e-mailadres", user=officer, now=NOW)
+    request = reloaded(request)
+    assert request.identity_confirmed_at == NOW
+    assert request.events.filter(text__contains="Bekend e-mailadres", visible_to_requester=False).exists()
+    assert "identify" not in steps_available(request, NOW.date())
+    with pytest.raises(WorkflowError):
+        request_identity_confirm(request=request, how="Nogmaals", user=officer, now=NOW)
+    assert mailoutbox == []  # nothing for the requester to know
+
+
+def test_a_closed_request_cannot_be_identified(organisation, officer):
+    request = make(organisation, status=Status.COMPLETED)
+    with pytest.raises(WorkflowError):
+        request_identity_confirm(request=request, how="ID-kopie", user=officer, now=NOW)
+    assert reloaded(request).identity_confirmed_at is None
