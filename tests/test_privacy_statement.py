@@ -591,3 +591,9 @@ def test_queries_do_not_grow_with_the_register(client, organisation, django_asse
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count('class="purpose"') == count
+
+
+def test_the_request_portal_links_to_the_statement(client, organisation):
+    statement = reverse("privacy:statement", args=[organisation.slug])
+    assert statement in client.get(reverse("requests_portal:index")).content.decode()
+    assert statement in client.get(reverse("requests_portal:form", args=[organisation.slug])).content.decode()
