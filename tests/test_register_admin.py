@@ -219,3 +219,36 @@ def test_two_saves_in_the_same_instant_show_once_as_of_a_date(officer_client, or
         reverse("admin:register_processingactivity_as_of"), {"organisation": organisation.pk, "date": "2026-01-10"}
     )
     assert [a.name for a in page.context["activities"]] == ["Tweede versie"]
+
+
+def _deficiencies_and_reports(organisation, count: int) -> None:
+    from register.models import AnnualReport, Deficiency
+
+    Deficiency.objects.bulk_create(
+        Deficiency(organisation=organisation, found_on=date(2025, 1, 1), description=f"Tekort {n}", measure="Doen")
+        for n in range(count)
+    )
+    AnnualReport.objects.bulk_create(
+        AnnualReport(
+            organisation=organisation, year=2000 + count, version=n + 1, language="nl", sha256=f"{n:064x}",
+            generated_at=datetime(2026, 1, 5, tzinfo=UTC), generated_by_name="FG", pdf=b"%PDF-1.7",
+        )
+        for n in range(count)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("model", ["deficiency", "annualreport"])
+def test_deficiency_and_report_archive_changelists_keep_their_queries(
+    officer_client, organisation, django_assert_max_num_queries, model
+):
+    url = reverse(f"admin:register_{model}_changelist")
+    _deficiencies_and_reports(organisation, 3)
+    officer_client.get(url)  # warm the session and content-type caches
+    # savepoint and release, session, user, OTP device, permissions, organisation filter choices, the counts,
+    # the page (the archive without its PDFs), and the filters' own lists
+    with django_assert_max_num_queries(13) as few:
+        assert officer_client.get(url).status_code == 200
+    _deficiencies_and_reports(organisation, 60)
+    with django_assert_max_num_queries(13) as many:
+        assert officer_client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
