@@ -261,6 +261,11 @@ def _explanation_label(basis: str) -> str:
     return gettext("Explanation")
 
 
+def in_sentence(name: str) -> str:
+    """A category name as it reads inside a sentence: 'E-mailadres' becomes 'e-mailadres', 'BSN' stays."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
 def retention_rule_sentence(*, rule: RetentionRule, kept: list[str]) -> str:
     """A retention rule in plain words: 'We keep them until 2 years after the relation with us ends. Then we
     erase them.' A statutory period names its law."""
@@ -268,7 +273,8 @@ def retention_rule_sentence(*, rule: RetentionRule, kept: list[str]) -> str:
     if rule.action == Rule.Action.ANONYMISE:
         then = gettext("Then we make them anonymous, so they can no longer be traced to you.")
     elif rule.action == Rule.Action.MINIMISE and kept:
-        then = gettext("Then we keep only: %(kept)s.") % {"kept": get_text_list(kept, gettext("and"))}
+        names = [in_sentence(name) for name in kept]
+        then = gettext("Then we keep only: %(kept)s.") % {"kept": get_text_list(names, gettext("and"))}
     elif rule.action == Rule.Action.MINIMISE:
         then = gettext("Then we keep only what is still needed.")
     else:

@@ -216,7 +216,7 @@ def test_a_recipient_outside_the_eea_keeps_the_statement_from_saying_nothing_lea
             {"period": 1, "action": "minimise"},
             ["Naam", "Adres", "E-mailadres"],
             "We keep them until 1 year after the relation with us ends. "
-            "Then we keep only: Naam, Adres and E-mailadres.",
+            "Then we keep only: naam, adres and e-mailadres.",
         ),
         (
             {"period": 12, "unit": "months", "trigger": "collection", "action": "anonymise"},
@@ -260,7 +260,7 @@ def test_retention_of_each_purpose_from_its_rules_or_else_as_written(client, org
     text = page(client, organisation)
 
     assert (
-        "How long we keep the data We keep them until 1 year after the relation with us ends. Then we keep only: Naam. "
+        "How long we keep the data We keep them until 1 year after the relation with us ends. Then we keep only: naam. "
         "We keep them until 7 years after the end of the financial year. Then we erase them. "
         "The law sets this period (AWR)."
     ) in text
@@ -597,3 +597,10 @@ def test_the_request_portal_links_to_the_statement(client, organisation):
     statement = reverse("privacy:statement", args=[organisation.slug])
     assert statement in client.get(reverse("requests_portal:index")).content.decode()
     assert statement in client.get(reverse("requests_portal:form", args=[organisation.slug])).content.decode()
+
+
+@pytest.mark.parametrize(("name", "reads"), [("E-mailadres", "e-mailadres"), ("BSN", "BSN"), ("IBAN", "IBAN")])
+def test_a_category_name_inside_a_sentence_loses_its_capital_but_an_abbreviation_keeps_it(name, reads):
+    from register.privacy_statement import in_sentence
+
+    assert in_sentence(name) == reads
