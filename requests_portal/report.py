@@ -22,7 +22,7 @@ from register.report import Section, charts, report_section_add
 from register.report.figures import listing, percentile
 from register.report.period import AMSTERDAM, ReportPeriod, days_between, report_period
 
-from .models import SubjectRequest
+from .models import ErasureRun, SubjectRequest
 
 Kind = SubjectRequest.Kind
 Status = SubjectRequest.Status
@@ -170,8 +170,26 @@ def complaints_section(organisation: Organisation, year: int) -> dict[str, Any]:
     return {**counts, "days": organisation.complaint_answer_days, "late_rows": listing(late_rows)}
 
 
+def erasures_section(organisation: Organisation, year: int) -> dict[str, Any]:
+    """One query: the erasure runs (art. 17) executed in the year, summed from their certificates."""
+    period = report_period(year)
+    runs = ErasureRun.objects.filter(
+        request__organisation=organisation, executed_at__gte=period.start, executed_at__lt=period.end
+    ).values_list("certificate", flat=True)
+    totals = dict.fromkeys(ERASURE_COUNTS, 0) | {"runs": 0}
+    for certificate in runs:
+        totals["runs"] += 1
+        for key in ERASURE_COUNTS:
+            totals[key] += (certificate or {}).get("counts", {}).get(key, 0)
+    return totals
+
+
+ERASURE_COUNTS = ["subjects_erased", "subjects_minimised", "relations_erased", "relations_kept"]
+
+
 def report_sections_add() -> None:
     report_section_add(
         Section("requests", _("Requests of data subjects"), TEMPLATES + "requests.html", requests_section, 20)
     )
     report_section_add(Section("complaints", _("Complaints"), TEMPLATES + "complaints.html", complaints_section, 30))
+    report_section_add(Section("erasures", _("Erasure on request"), TEMPLATES + "erasures.html", erasures_section, 35))

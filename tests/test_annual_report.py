@@ -320,6 +320,7 @@ def test_every_app_adds_its_sections_in_order():
         "register",
         "requests",
         "complaints",
+        "erasures",
         "breaches",
         "retention",
         "authorisations",
@@ -569,17 +570,39 @@ def _bulk(organisation, number: int):
 
 
 def test_queries_do_not_grow_with_the_data(year_data, django_assert_num_queries, django_assert_max_num_queries):
-    """22 queries, whatever the data:
+    """23 queries, whatever the data:
     register 7: the activities as of the year's end, the kinds of their data categories and their processors
       (historical M2M rows), the processors with their agreements, the completeness findings, the activities as
       of the year's start, the activities changed during the year;
     requests 6: received per kind and month, received per kind, answers per kind, answer times, refusals by
-      ground, open at the end; complaints 2: the counts, those not answered in time;
+      ground, open at the end; complaints 2: the counts, those not answered in time; erasures on request 1;
     breaches 1; retention 2: the sums of the counts, the runs per job;
     authorisations 2: the reviews in their history, their state at the end; controls 1: their history;
     deficiencies 1."""
-    with travel(GENERATED), django_assert_num_queries(22):
+    with travel(GENERATED), django_assert_num_queries(23):
         annual_report_pdf(organisation=year_data, year=YEAR)
     _bulk(year_data, 40)
-    with travel(GENERATED), django_assert_max_num_queries(22):
+    with travel(GENERATED), django_assert_max_num_queries(23):
         annual_report_pdf(organisation=year_data, year=YEAR)
+
+
+def test_erasures_on_request_are_summed_from_the_certificates_of_the_year(organisation, other):
+    from requests_portal.models import ErasureRun
+
+    def run(org, executed_at, **counts):
+        request = SubjectRequestFactory(organisation=org, kind="erasure")
+        certificate = {"counts": {"subjects_erased": 0, "subjects_minimised": 0, "relations_erased": 0} | counts}
+        ErasureRun.objects.create(request=request, executed_at=executed_at, certificate=certificate)
+
+    run(organisation, at(2025, 1, 1, 0, 0), subjects_erased=1, relations_erased=2)
+    run(organisation, at(2025, 12, 31, 23, 59), subjects_minimised=1, relations_erased=1, relations_kept=1)
+    run(organisation, at(2026, 1, 1, 0, 0), subjects_erased=1)  # next year
+    run(other, at(2025, 6, 1), subjects_erased=1)  # another organisation
+    ErasureRun.objects.create(request=SubjectRequestFactory(organisation=organisation, kind="erasure"))  # not run
+    data = sections(organisation)["erasures"]
+    assert data == {
+        "runs": 2, "subjects_erased": 1, "subjects_minimised": 1, "relations_erased": 3, "relations_kept": 1,
+    }  # fmt: skip
+    with translation.override("nl"), travel(GENERATED):
+        text = pdf_text(annual_report_pdf(organisation=organisation, year=YEAR, language="nl"))
+    assert "Verwijdering op verzoek" in text and "Verwijderingen uitgevoerd op verzoek 2" in text
