@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import DateTimeField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext, pgettext
 
@@ -18,6 +19,7 @@ from .models import (
     DataCategory,
     Organisation,
     ProcessingActivity,
+    ProcessingAgreement,
     Processor,
     Recipient,
     RetentionRule,
@@ -105,12 +107,23 @@ class AutomatedDecision:
 
 
 @dataclass(frozen=True)
+class Provision:
+    """Whether people must give their data for these purposes, and what follows if they do not (art. 13(2)(e))."""
+
+    sentence: str
+    purposes: list[str]
+
+
+@dataclass(frozen=True)
 class PrivacyStatement:
     organisation: Organisation
     groups: list[PurposeGroup]
     sensitive: list[SensitiveUse]
     sources: list[Source]
     automated: list[AutomatedDecision]
+    provisions: list[Provision]
+    security_measures: list[str]
+    processors_bound: bool
     objection_purposes: list[str]
     consent_purposes: list[str]
     portability: bool
@@ -128,8 +141,9 @@ def statement_activities(*, organisation: Organisation) -> QuerySet[ProcessingAc
 
 
 def privacy_statement_build(*, organisation: Organisation) -> PrivacyStatement:
-    """The statement's content. Nine queries whatever the size of the register: the activities, their four lists,
-    their retention rules and the categories those keep (seven), and two for the date of the last change."""
+    """The statement's content. Ten queries whatever the size of the register: the activities, their four lists,
+    their retention rules and the categories those keep (seven), whether every processor has a valid agreement,
+    and two for the date of the last change."""
     rules = RetentionRule.objects.order_by("pk").prefetch_related("keep_categories")
     activities = sorted(
         statement_activities(organisation=organisation).prefetch_related(
@@ -151,6 +165,11 @@ def privacy_statement_build(*, organisation: Organisation) -> PrivacyStatement:
             for activity in activities
             if activity.automated_decision_making
         ],
+        provisions=_provisions(activities),
+        security_measures=list(
+            dict.fromkeys(a.security_measures.strip() for a in activities if a.security_measures.strip())
+        ),
+        processors_bound=_processors_bound(activities),
         objection_purposes=[a.name for a in activities if a.legal_basis in OBJECTION_BASES],
         consent_purposes=[a.name for a in activities if a.legal_basis == Basis.CONSENT],
         portability=any(a.legal_basis in PORTABILITY_BASES for a in activities),
@@ -214,6 +233,36 @@ def _in_eea(activity: ProcessingActivity) -> bool:
     nothing leaves it."""
     countries = {item.country.upper() for item in [*activity.recipients.all(), *activity.processors.all()]}
     return not activity.third_country_transfers.strip() and countries <= EEA
+
+
+def _provisions(activities: list[ProcessingActivity]) -> list[Provision]:
+    """Per legal basis that answers it (contract, legal obligation, consent) the purposes resting on it."""
+    sentences = {
+        Basis.CONTRACT: gettext(
+            "For these purposes we need your data to make or carry out our agreement with you. Without them we "
+            "cannot do so:"
+        ),
+        Basis.LEGAL_OBLIGATION: gettext("For these purposes the law obliges us to have your data:"),
+        Basis.CONSENT: gettext(
+            "For these purposes giving your data is up to you. If you do not, we do not use them for it, and "
+            "nothing else changes for you:"
+        ),
+    }
+    return [
+        Provision(sentence=sentence, purposes=purposes)
+        for basis, sentence in sentences.items()
+        if (purposes := [a.name for a in activities if a.legal_basis == basis])
+    ]
+
+
+def _processors_bound(activities: list[ProcessingActivity]) -> bool:
+    """Whether every processor the statement names has a processing agreement valid today (one query)."""
+    processors = {processor.pk for activity in activities for processor in activity.processors.all()}
+    if not processors:
+        return False
+    today = timezone.localdate()
+    bound = ProcessingAgreement.objects.valid_on(today).filter(processor__in=processors).values("processor")
+    return set(bound.values_list("processor", flat=True)) == processors
 
 
 def _names(items: Iterable) -> list[str]:

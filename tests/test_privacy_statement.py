@@ -3,7 +3,7 @@
 import html
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -283,7 +283,7 @@ def test_special_criminal_and_bsn_data_with_the_exception(client, organisation):
     activity(organisation, name="Nieuwsbrief").data_categories.add(DataCategory.objects.get(name="Naam"))
 
     text = page(client, organisation)
-    sensitive = section(text, "Special and sensitive personal data Some", "Decisions made by a computer")
+    sensitive = section(text, "Special and sensitive personal data Some", "Must you give us your data?")
 
     assert (
         "Cliëntdossier: BSN (citizen service number (BSN, art. 46 UAVG)), Gezondheid (special category (art. 9 GDPR)). "
@@ -307,7 +307,7 @@ def test_sources_of_data_not_from_the_person(client, organisation):
     activity(organisation, name="Ledenadministratie", source="")
 
     text = page(client, organisation)
-    sources = section(text, "Data we receive from others Sometimes", "Decisions made by a computer")
+    sources = section(text, "Data we receive from others Sometimes", "Must you give us your data?")
 
     assert "Woningtoewijzing: Entree, waar u zich als woningzoekende inschrijft Which data: Inkomen." in sources
     assert "Ledenadministratie" not in sources
@@ -587,8 +587,9 @@ def test_queries_do_not_grow_with_the_register(client, organisation, django_asse
     # A savepoint and its release (ATOMIC_REQUESTS) around: 1 organisation; 2 activities;
     # 3-6 their subject categories, data categories, recipients, processors;
     # 7 their retention rules; 8 the categories the rules keep; 9 the organisation's history;
-    # 10 the newest history of activities, rules and the lists they name (one query of subqueries).
-    with django_assert_max_num_queries(12):
+    # 10 the newest history of activities, rules and the lists they name (one query of subqueries);
+    # 11 whether every processor named has a valid processing agreement.
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count('class="purpose"') == count
 
@@ -604,3 +605,31 @@ def test_a_category_name_inside_a_sentence_loses_its_capital_but_an_abbreviation
     from register.privacy_statement import in_sentence
 
     assert in_sentence(name) == reads
+
+
+def test_whether_people_must_give_their_data_follows_the_legal_basis(client, organisation):
+    """Art. 13(2)(e): a contract needs the data, the law requires them, consent leaves it to the person."""
+    activity(organisation, name="Huurcontract", legal_basis=Basis.CONTRACT)
+    activity(organisation, name="Belastingaangifte", legal_basis=Basis.LEGAL_OBLIGATION)
+    activity(organisation, name="Nieuwsbrief", legal_basis=Basis.CONSENT)
+    activity(organisation, name="Cameratoezicht", legal_basis=Basis.LEGITIMATE_INTERESTS)
+    text = page(client, organisation)
+    provision = section(text, "Must you give us your data? For", "Decisions made by a computer")
+    assert "agreement with you. Without them we cannot do so: Huurcontract" in provision
+    assert "the law obliges us to have your data: Belastingaangifte" in provision
+    assert "we do not use them for it, and nothing else changes for you: Nieuwsbrief" in provision
+    assert "Cameratoezicht" not in provision
+
+
+def test_security_lists_the_registers_measures_once_and_the_processors_agreements(client, organisation, frozen):
+    hoster = Processor.objects.create(organisation=organisation, name="Hoster")
+    first = activity(organisation, name="Leden", security_measures="Versleutelde opslag")
+    activity(organisation, name="Nieuwsbrief", security_measures="Versleutelde opslag")
+    activity(organisation, name="Facturen", security_measures="Twee-factor-authenticatie")
+    first.processors.add(hoster)
+    security = section(page(client, organisation), "How we protect your data We", "Your rights")
+    assert security.count("Versleutelde opslag") == 1 and "Twee-factor-authenticatie" in security
+    assert "signed a processing agreement" not in security  # the hoster has none
+    hoster.agreements.create(signed_on=date(2025, 1, 1))
+    security = section(page(client, organisation), "How we protect your data We", "Your rights")
+    assert "signed a processing agreement" in security
