@@ -10,6 +10,10 @@ class RegisterConfig(AppConfig):
 
     def ready(self):
         from . import lookups  # noqa: F401 - registers the any_of lookup
+        from .admin_site import DASHBOARD_TILES
+        from .report_tile import yearly_report_tile
+
+        DASHBOARD_TILES.append(yearly_report_tile)
 
 
 class RegisterAdminConfig(admin_apps.AdminConfig):

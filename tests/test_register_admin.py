@@ -252,3 +252,27 @@ def test_deficiency_and_report_archive_changelists_keep_their_queries(
     with django_assert_max_num_queries(13) as many:
         assert officer_client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_dashboard_reminds_the_fg_and_the_board_of_last_years_report(login, organisation, time_machine):
+    from register.models import AnnualReport
+    from register.roles import BOARD, STAFF
+
+    time_machine.move_to(datetime(2025, 6, 1, 9, 0, tzinfo=AMSTERDAM), tick=False)
+    ActivityFactory(organisation=organisation)  # the register existed last year
+    time_machine.move_to(datetime(2026, 1, 5, 9, 0, tzinfo=AMSTERDAM), tick=False)
+    tiles = {}
+    for role in (DPO, BOARD, STAFF):
+        page = login(UserFactory(role=role, member_of=[organisation])).get(reverse("admin:index"))
+        tiles[role] = {tile.get("key"): tile for tile in page.context["tiles"]}
+    tile = tiles[DPO]["yearly_report"]
+    assert tile["figure"] == 1 and tile["items"] == [(reverse("board:index"), organisation.name)]
+    assert "2025" in tile["title"] and "yearly_report" in tiles[BOARD]
+    assert "yearly_report" not in tiles[STAFF]  # the board page is not theirs
+    AnnualReport.objects.create(
+        organisation=organisation, year=2025, version=1, language="nl", sha256="0" * 64,
+        generated_at=datetime(2026, 1, 5, tzinfo=UTC), generated_by_name="FG", pdf=b"%PDF-1.7",
+    )  # fmt: skip
+    client = login(UserFactory(role=DPO, member_of=[organisation]))
+    tiles = {tile.get("key"): tile for tile in client.get(reverse("admin:index")).context["tiles"]}
+    assert tiles["yearly_report"]["figure"] == 0
