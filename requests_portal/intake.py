@@ -7,6 +7,7 @@ data subjects (the FG matches the request later).
 
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -199,15 +200,16 @@ def unverified_expired(now: datetime):
     return SubjectRequest.objects.filter(status=SubjectRequest.Status.RECEIVED, verification_expires_at__lte=now)
 
 
-def unverified_purge(*, now: datetime | None = None) -> int:
+def unverified_purge(*, now: datetime | None = None) -> Counter:
     """Delete requests whose e-mail address was not confirmed within seven days, with their files: nothing of
-    an unconfirmed request is kept. Returns the number purged."""
+    an unconfirmed request is kept. Returns the number purged per organisation (by slug)."""
     now = now or timezone.now()
     expired = unverified_expired(now)
     for stored_name in RequestUpload.objects.filter(request__in=expired).values_list("stored_name", flat=True):
         private_file_delete(stored_name)
-    ids = list(expired.values_list("pk", flat=True))
+    rows = list(expired.values_list("pk", "organisation__slug"))
+    ids = [pk for pk, _slug in rows]
     SubjectRequest.objects.filter(pk__in=ids).delete()
     # After the delete: simple-history records a deletion, and that record holds the data too.
     SubjectRequest.history.model.objects.filter(id__in=ids).delete()
-    return len(ids)
+    return Counter(slug for _pk, slug in rows)

@@ -59,6 +59,12 @@ def _measures(slug: str) -> list[tuple[str, Any, str, Q]]:
         ),
         ("packages", _("expired access packages deleted"), f"packages:{slug}", Q(job="access_packages_expire")),
         ("requests", _("closed requests anonymised"), f"requests:{slug}", Q(job="requests_anonymise")),
+        (
+            "unverified",
+            _("unverified requests deleted after seven days"),
+            f"requests:{slug}",
+            Q(job="unverified_requests_purge"),
+        ),
     ]
 
 

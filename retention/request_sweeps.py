@@ -48,8 +48,8 @@ def verification_reminders(*, now: datetime, dry_run: bool) -> dict[str, int]:
 def unverified_requests_purge(*, now: datetime, dry_run: bool) -> dict[str, int]:
     """Requests whose address was not confirmed within seven days are deleted with their files."""
     if dry_run:
-        return {"requests": unverified_expired(now).count()}
-    return {"requests": unverified_purge(now=now)}
+        return _counts("requests", _per_organisation(unverified_expired(now), "organisation__slug"))
+    return _counts("requests", unverified_purge(now=now))
 
 
 # ID copies and proofs

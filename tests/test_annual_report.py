@@ -427,9 +427,13 @@ def test_breaches_hours_against_own_and_statutory_window(year_data):
     assert (data["not_to_notify"], data["undecided"], data["persons_informed"]) == (1, 0, 1)
 
 
-def test_retention_counts_per_organisation_once(year_data):
+def test_retention_counts_per_organisation_once(year_data, other):
+    # The same key as the anonymisation of old requests, in another job: each is counted under its own job.
+    purge = {"requests": 3, f"requests:{year_data.slug}": 1, f"requests:{other.slug}": 2}
+    run("unverified_requests_purge", at(2025, 5, 1, 3, 10), purge)
     data = sections(year_data)["retention"]
-    assert [row["n"] for row in data["figures"]] == [4, 6, 4, 2, 0, 2]  # erased, anonymised, minimised, uploads, ...
+    # erased, anonymised, minimised, uploads, packages, requests anonymised, unverified requests deleted
+    assert [row["n"] for row in data["figures"]] == [4, 6, 4, 2, 0, 2, 1]
     assert (data["chunks_queued"], data["chunks_missing"]) == (2, 0)
     jobs = {job["job"]: (job["done"], job["failed"]) for job in data["jobs"]}
     assert jobs == {
@@ -438,6 +442,7 @@ def test_retention_counts_per_organisation_once(year_data):
         "retention_sweep_approved:zonnedael": (1, 0),
         "request_uploads_destroy": (1, 0),
         "requests_anonymise": (1, 0),
+        "unverified_requests_purge": (1, 0),
     }
     assert data["failed"] == 2
 

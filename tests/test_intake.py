@@ -158,8 +158,8 @@ def test_unverified_requests_are_purged_after_seven_days_with_their_files(organi
         organisation=organisation, kind="access", name="Jan", email="jan@voorbeeld.nl", message="",
         language="nl", uploads=[IntakeUpload("id_copy", PNG, "image/png")], now=now,
     )  # fmt: skip
-    assert unverified_purge(now=now + timedelta(days=7) - timedelta(seconds=1)) == 0
-    assert unverified_purge(now=now + timedelta(days=7)) == 1
+    assert unverified_purge(now=now + timedelta(days=7) - timedelta(seconds=1)) == {}
+    assert unverified_purge(now=now + timedelta(days=7)) == {organisation.slug: 1}
     assert not SubjectRequest.objects.exists()
     assert not SubjectRequest.history.exists()
     assert list(private_dir.iterdir()) == []

@@ -162,6 +162,20 @@ def test_expired_tokens_are_forgotten():
     assert request.verification_token_hash == ""
 
 
+def test_unverified_requests_are_purged_and_counted_per_organisation(run):
+    from retention.request_sweeps import unverified_requests_purge
+
+    one, two = OrganisationFactory(), OrganisationFactory()
+    for organisation, count in ((one, 2), (two, 1)):
+        for _ in range(count):
+            request = SubjectRequestFactory(organisation=organisation, status="received", email_verified_at=None)
+            SubjectRequest.objects.filter(pk=request.pk).update(verification_expires_at=NOW)
+    expected = {"requests": 3, f"requests:{one.slug}": 2, f"requests:{two.slug}": 1}
+    assert unverified_requests_purge(now=NOW, dry_run=True) == expected
+    assert run(unverified_requests_purge, now=NOW, dry_run=False) == expected
+    assert not SubjectRequest.objects.exists() and not SubjectRequest.history.exists()
+
+
 def test_the_sweeps_run_as_jobs():
     jobs_load()
     for name in ["request_uploads_destroy", "access_packages_expire", "requests_anonymise", "request_tokens_purge"]:
