@@ -6,7 +6,8 @@ One pass, a constant number of queries whatever the number of items:
    authorisation review, control, activity review) one query selects the pending items that crossed a threshold
    and have no Reminder for it: the threshold is computed in SQL (`Case`), the anti-join against the unique
    index of Reminder is a `NOT EXISTS`. Only the latest threshold crossed counts, so an item first seen when
-   already overdue gets one reminder, not four.
+   already overdue gets one reminder, not four. A pass takes at most PASS_BUDGET reminders, the most urgent
+   kinds and deadlines first; a backlog is worked off by the passes that follow.
 2. One INSERT ... ON CONFLICT DO NOTHING RETURNING writes all reminders and returns the ones this pass wrote:
    the unique constraint decides, so of two passes at once each reminder belongs to exactly one.
 3. After the commit, one mail per organisation to its FG lists the new reminders (subject naming the item when
@@ -56,6 +57,9 @@ DAYS_BEFORE = {"2d": 2, "7d": 7}  # nearest first: the first matching `When` win
 BREACH_HOURS = [120, 96, 72, 24]  # latest first: the first matching `When` wins
 OVERDUE_THRESHOLDS = ("overdue", "120h")
 MAIL_ITEMS = 50
+# Reminders one pass writes at most. A backlog (a register imported with thousands of deadlines already passed)
+# is worked off by the next passes, most urgent first, so no pass runs long or nears the task's time limit.
+PASS_BUDGET = 20_000
 
 logger = logging.getLogger(__name__)
 
@@ -97,21 +101,22 @@ def _agreements() -> QuerySet:
 
 
 REQUEST_URL = "admin:requests_portal_subjectrequest_change"
+# Most urgent first: a pass that reaches its budget leaves the least urgent kinds to the next pass.
 WATCHES = [
     Watch(
-        "request_target",
-        _("own answer target"),
-        lambda: _rights_requests().filter(extended_due_on__isnull=True),
-        "target_due_on",
-        "reference",
+        "breach",
+        _("notification of a data breach"),
+        _breaches,
+        "discovered_at",
+        "title",
         "organisation",
-        REQUEST_URL,
+        "admin:register_breach_change",
     ),
     Watch(
-        "request_legal",
-        _("legal deadline, also the last day to extend"),
-        lambda: _rights_requests().filter(extended_due_on__isnull=True),
-        "legal_due_on",
+        "complaint",
+        _("answer to a complaint"),
+        lambda: _requests().filter(kind=SubjectRequest.Kind.COMPLAINT),
+        "target_due_on",
         "reference",
         "organisation",
         REQUEST_URL,
@@ -126,22 +131,22 @@ WATCHES = [
         REQUEST_URL,
     ),
     Watch(
-        "complaint",
-        _("answer to a complaint"),
-        lambda: _requests().filter(kind=SubjectRequest.Kind.COMPLAINT),
-        "target_due_on",
+        "request_legal",
+        _("legal deadline, also the last day to extend"),
+        lambda: _rights_requests().filter(extended_due_on__isnull=True),
+        "legal_due_on",
         "reference",
         "organisation",
         REQUEST_URL,
     ),
     Watch(
-        "breach",
-        _("notification of a data breach"),
-        _breaches,
-        "discovered_at",
-        "title",
+        "request_target",
+        _("own answer target"),
+        lambda: _rights_requests().filter(extended_due_on__isnull=True),
+        "target_due_on",
+        "reference",
         "organisation",
-        "admin:register_breach_change",
+        REQUEST_URL,
     ),
     Watch(
         "agreement",
@@ -223,7 +228,7 @@ def due_items(watch: Watch, now: datetime) -> QuerySet:
         .filter(_crossed(watch, now))
         .annotate(threshold=threshold)
         .exclude(Exists(sent))
-        .order_by()
+        .order_by(watch.deadline, "pk")  # the most urgent first, should the pass's budget run out
         .values(
             "pk",
             "threshold",
@@ -273,9 +278,13 @@ def _due(watch: Watch, row: dict, day_end: Callable[[date], datetime]) -> Due:
 
 
 def reminders_due(now: datetime) -> list[Due]:
-    """Every reminder this pass owes: one query per kind of deadline."""
+    """The reminders this pass owes, at most PASS_BUDGET, most urgent first: one query per kind of deadline."""
     day_end = lru_cache(maxsize=None)(end_of_day)  # per pass: thousands of items share a deadline
-    return [_due(watch, row, day_end) for watch in WATCHES for row in due_items(watch, now)]
+    due: list[Due] = []
+    for watch in WATCHES:
+        rows = due_items(watch, now)[: PASS_BUDGET - len(due)] if len(due) < PASS_BUDGET else []
+        due += [_due(watch, row, day_end) for row in rows]
+    return due
 
 
 def watch_pass(*, now: datetime, dry_run: bool = False) -> dict[str, int]:

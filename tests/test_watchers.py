@@ -271,3 +271,21 @@ def test_the_dashboard_shows_the_reminders_of_the_last_week(login, organisation,
     reminders = next(tile for tile in tiles if tile["title"] == "herinneringen van de afgelopen zeven dagen")
     assert reminders["figure"] == 1
     assert [text for _, text in reminders["items"]] == ["Datalek: 72 uur"]
+
+
+def test_a_backlog_is_worked_off_over_passes_most_urgent_first(organisation, passes, mailoutbox, monkeypatch):
+    """A register imported with its deadlines long passed: each pass takes its budget, breaches first, then the
+    oldest deadlines, and every reminder is still written once."""
+    monkeypatch.setattr(watchers, "PASS_BUDGET", 3)
+    moment = local(2026, 3, 31, 9, 0)
+    lost = breach(organisation, moment - timedelta(hours=30))
+    controls = [control(organisation, date(2026, 3, day)) for day in (20, 10, 25, 5, 15)]
+    first = passes(moment)
+    assert first == {"reminders": 3, "breach": 1, "control": 2}
+    assert set(Reminder.objects.filter(kind="control").values_list("object_id", flat=True)) == {
+        controls[3].pk, controls[1].pk  # 5 and 10 March, the oldest deadlines
+    }  # fmt: skip
+    assert Reminder.objects.filter(kind="breach", object_id=lost.pk).exists()
+    assert passes(moment + timedelta(minutes=15)) == {"reminders": 3, "control": 3}
+    assert passes(moment + timedelta(minutes=30)) == {"reminders": 0}
+    assert Reminder.objects.count() == 6 and len(mailoutbox) == 2
