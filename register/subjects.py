@@ -21,6 +21,7 @@ from django.db.models.deletion import DO_NOTHING, SET_NULL, DatabaseOnDelete
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from .lookups import Ids
 from .models import DataSubject, Relation
 
 CHUNK_SIZE = 10_000
@@ -76,13 +77,13 @@ def subject_values(subject: DataSubject) -> list[str]:
     return list(dict.fromkeys(value for value in values if value and value != ANONYMISED_NAME))
 
 
-def _in_chunks(subjects: Subjects, action: Callable[[list[int]], None]) -> int:
+def _in_chunks(subjects: Subjects, action: Callable[[Ids], None]) -> int:
     """Run `action` on the subjects' primary keys, CHUNK_SIZE at a time in ascending order, each in a transaction."""
     if not isinstance(subjects, QuerySet):
         ids = sorted(subjects)
         for start in range(0, len(ids), CHUNK_SIZE):
             with transaction.atomic():
-                action(ids[start : start + CHUNK_SIZE])
+                action(Ids(ids[start : start + CHUNK_SIZE]))
         return len(ids)
     done, last = 0, None
     ordered = subjects.order_by("pk")
@@ -92,11 +93,11 @@ def _in_chunks(subjects: Subjects, action: Callable[[list[int]], None]) -> int:
             ids = list(remaining.values_list("pk", flat=True)[:CHUNK_SIZE])
             if not ids:
                 return done
-            action(ids)
+            action(Ids(ids))
         done, last = done + len(ids), ids[-1]
 
 
-def _erase_chunk(ids: list[int]) -> None:
+def _erase_chunk(ids: Ids) -> None:
     DataSubject.history.model.objects.filter(id__any_of=ids).delete()
     # By subject rather than by relation id, so copies of relations deleted earlier go as well.
     Relation.history.model.objects.filter(subject_id__any_of=ids).delete()
@@ -110,7 +111,7 @@ def _erase_chunk(ids: list[int]) -> None:
         queryset._raw_delete(queryset.db)
 
 
-def _detach_references(ids: list[int]) -> None:
+def _detach_references(ids: Ids) -> None:
     """Do what other apps' links to a subject ask on its deletion; register does not import those apps."""
     for link in DataSubject._meta.related_objects:
         on_delete = link.on_delete
@@ -122,7 +123,7 @@ def _detach_references(ids: list[int]) -> None:
         manager.filter(**{f"{link.field.name}__any_of": ids}).update(**{link.field.name: None})
 
 
-def _anonymise_chunk(ids: list[int], now) -> None:
+def _anonymise_chunk(ids: Ids, now) -> None:
     values = NEUTRAL | {"attributes": {}, "anonymised_at": now}
     DataSubject.objects.filter(pk__any_of=ids).update(**values)
     DataSubject.history.model.objects.filter(id__any_of=ids).update(**values)
@@ -132,7 +133,7 @@ def _anonymise_chunk(ids: list[int], now) -> None:
     _log_entries(ids).update(object_repr=ANONYMISED_NAME, change_message="")
 
 
-def _minimise_chunk(ids: list[int], blanks: dict[str, Any], kept: set[str]) -> None:
+def _minimise_chunk(ids: Ids, blanks: dict[str, Any], kept: set[str]) -> None:
     history = DataSubject.history.model.objects.filter(id__any_of=ids)
     for queryset in (DataSubject.objects.filter(pk__any_of=ids), history):
         if blanks:
@@ -161,7 +162,7 @@ def _minimise_attributes(queryset: QuerySet, kept: set[str]) -> None:
     single = []
     for key, pks in alike.items():
         if len(pks) >= BULK_UPDATE_BATCH:
-            model._base_manager.filter(pk__any_of=pks).update(attributes=remaining_of[key])
+            model._base_manager.filter(pk__any_of=Ids(pks)).update(attributes=remaining_of[key])
         else:
             single += [model(pk=pk, attributes=remaining_of[key]) for pk in pks]
     model._base_manager.bulk_update(single, ["attributes"], batch_size=BULK_UPDATE_BATCH)
@@ -173,7 +174,7 @@ def _kept_attributes(attributes: Any, kept: set[str]) -> dict:
     return {key: value for key, value in attributes.items() if key.casefold() in kept}
 
 
-def _log_entries(ids: list[int]) -> QuerySet[LogEntry]:
+def _log_entries(ids: Ids) -> QuerySet[LogEntry]:
     """The admin's log of these subjects: it repeats the name, and an added relation's description."""
     content_type = ContentType.objects.get_for_model(DataSubject)
     return LogEntry.objects.filter(content_type=content_type, object_id__any_of=[str(pk) for pk in ids])

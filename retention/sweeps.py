@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from register.deadlines import add_months
+from register.lookups import Ids
 from register.models import DataSubject, Organisation, ProcessingActivity, Relation, RetentionRule
 from register.subjects import FIELD_CATEGORIES, NEUTRAL, subjects_anonymise, subjects_erase, subjects_minimise
 from requests_portal.models import SubjectRequest
@@ -102,25 +103,30 @@ def sweep_chunk(ids: list[int], now: datetime, *, dry_run: bool = False, catalog
     catalogue = catalogue or catalogue_load()
     today = timezone.localdate(now)
     with transaction.atomic():
-        subjects = DataSubject.objects.filter(pk__any_of=ids)
+        subjects = DataSubject.objects.filter(pk__any_of=Ids(ids))
         if not dry_run:
             subjects = subjects.select_for_update(skip_locked=True)  # the claim; SQLite ignores it
-        held = {row["pk"]: row for row in subjects.values("pk", "organisation_id", *PERSONAL_FIELDS)}
-        relations = _relations_of(list(held), catalogue)
+        held = dict(subjects.values_list("pk", "organisation_id"))
+        relations = _relations_of(Ids(held), catalogue)
         open_requests = set(
-            SubjectRequest.objects.filter(subject_id__any_of=list(held), status__in=SubjectRequest.OPEN).values_list(
+            SubjectRequest.objects.filter(subject_id__any_of=Ids(held), status__in=SubjectRequest.OPEN).values_list(
                 "subject_id", flat=True
             )
         )
+        decisions = {
+            pk: decision
+            for pk in held
+            if (decision := subject_decision(relations[pk], today, open_request=pk in open_requests)).level
+            is not Level.KEEP
+        }
+        done = _already_done(decisions)
         groups: dict[Decision, list[int]] = defaultdict(list)
         counts: Counter = Counter()
-        for pk, row in held.items():
-            facts = [facts for _, facts in relations[pk]]
-            decision = subject_decision(facts, today, open_request=pk in open_requests)
-            if decision.level is Level.KEEP or _already_done(decision, row):
+        for pk, decision in decisions.items():
+            if pk in done:
                 continue
-            waits = row["organisation_id"] in catalogue.awaiting_approval
-            _count(counts, decision.action, waits, catalogue, row["organisation_id"], relations[pk])
+            waits = held[pk] in catalogue.awaiting_approval
+            _count(counts, decision.action, waits, catalogue, held[pk], relations[pk])
             if not (waits or dry_run):
                 groups[Decision(decision.level, decision.keep)].append(pk)
         for decision, pks in groups.items():
@@ -193,8 +199,8 @@ def _rule_maybe_expired(rule: Rule, today: date, end: str) -> Q:
     return Q(**{f"{end}__lte": cutoff})  # the end of the relation or of its financial year, which is later
 
 
-def _relations_of(ids: list[int], catalogue: Catalogue) -> dict[int, list[tuple[int, RelationFacts]]]:
-    facts: dict[int, list[tuple[int, RelationFacts]]] = defaultdict(list)
+def _relations_of(ids: Ids, catalogue: Catalogue) -> dict[int, list[RelationFacts]]:
+    facts: dict[int, list[RelationFacts]] = defaultdict(list)
     rows = Relation.objects.filter(subject_id__any_of=ids).values_list(
         "subject_id",
         "activity_id",
@@ -215,28 +221,36 @@ def _relations_of(ids: list[int], catalogue: Catalogue) -> dict[int, list[tuple[
             consent_withdrawn_on=withdrawn_on,
             legal_hold=legal_hold,
             restricted=restricted,
+            activity_id=activity_id,
         )
-        facts[subject_id].append((activity_id, relation))
+        facts[subject_id].append(relation)
     return facts
 
 
-def _already_done(decision: Decision, row: dict[str, Any]) -> bool:
-    """An anonymised subject is not anonymised again, nor a minimised one minimised again to the same set."""
+def _already_done(decisions: dict[int, Decision]) -> set[int]:
+    """The subjects already anonymised, or minimised to the same set: nothing to do again. One query, and only
+    when some are due for either (an erased subject is simply gone)."""
+    reducing = [pk for pk, decision in decisions.items() if decision.level in (Level.ANONYMISE, Level.MINIMISE)]
+    if not reducing:
+        return set()
+    rows = DataSubject.objects.filter(pk__any_of=Ids(reducing)).values("pk", *PERSONAL_FIELDS)
+    return {row["pk"] for row in rows if _is_done(decisions[row["pk"]], row)}
+
+
+def _is_done(decision: Decision, row: dict[str, Any]) -> bool:
     if decision.level is Level.ANONYMISE:
         return row["anonymised_at"] is not None
-    if decision.level is Level.MINIMISE:
-        kept = {name.casefold() for name in decision.keep}
-        blanked = [f for f, names in FIELD_CATEGORIES.items() if not any(n.casefold() in kept for n in names)]
-        extra = [key for key in (row["attributes"] or {}) if str(key).casefold() not in kept]
-        return not extra and all(row[field] == NEUTRAL[field] for field in blanked)
-    return False
+    kept = {name.casefold() for name in decision.keep}
+    blanked = [f for f, names in FIELD_CATEGORIES.items() if not any(n.casefold() in kept for n in names)]
+    extra = [key for key in (row["attributes"] or {}) if str(key).casefold() not in kept]
+    return not extra and all(row[field] == NEUTRAL[field] for field in blanked)
 
 
 def _count(counts: Counter, action: str, waits: bool, catalogue: Catalogue, organisation_id: int, relations) -> None:
     key = f"{AWAITING}:{action}" if waits else action
     counts[AWAITING if waits else action] += 1
     counts[f"org:{catalogue.organisation_slug[organisation_id]}:{key}"] += 1
-    for activity_id in {activity_id for activity_id, _ in relations}:
+    for activity_id in {relation.activity_id for relation in relations}:
         counts[f"activity:{catalogue.label[activity_id]}:{key}"] += 1
 
 

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import reverse
 
+from register.lookups import Ids
 from register.models import DataSubject, ProcessingActivity, Relation
 from register.roles import DPO
 from register.subjects import (
@@ -301,6 +302,11 @@ def test_a_list_of_ids_is_one_parameter_on_postgresql(organisation):
     sql, params = queryset.query.sql_with_params()
     assert "= ANY(%s)" in sql and len(params) == 1
     assert queryset.count() == 1
+    # Wrapped in Ids, the keys go as one array literal, without Django resolving each of them.
+    queryset = DataSubject.objects.filter(pk__any_of=Ids([subject.pk, *range(-9_999, 0)]))
+    sql, params = queryset.query.sql_with_params()
+    assert "= ANY(%s::bigint[])" in sql and params == ("{" + ",".join(map(str, [subject.pk, *range(-9_999, 0)])) + "}",)
+    assert list(queryset) == [subject]
 
 
 def test_nothing_to_do_is_one_query(organisation, django_assert_max_num_queries):
