@@ -5,7 +5,9 @@
    not, no legal hold or restriction, no open request. The cutoffs are a little generous (calendar months
    clamp at month ends); the pure decision of retention.retention_rules is exact.
 2. The candidates go in chunks of CHUNK_SIZE primary keys; per chunk a handful of queries load what the
-   decision needs, and the register.subjects services act on each group of subjects with the same decision.
+   decision needs (the claimed subjects, their relations, their open requests, and the personal fields only of
+   those due for anonymising or minimising), and the register.subjects services act on each group of subjects
+   with the same decision.
 3. Two sweeps at once: on PostgreSQL a session advisory lock lets one sweep select at a time, and each chunk
    claims its subjects with SELECT ... FOR UPDATE SKIP LOCKED, so two chunk tasks never act on one subject
    together. SQLite serialises writers anyway. A chunk decides again on what it finds, and skips what is
@@ -108,17 +110,7 @@ def sweep_chunk(ids: list[int], now: datetime, *, dry_run: bool = False, catalog
             subjects = subjects.select_for_update(skip_locked=True)  # the claim; SQLite ignores it
         held = dict(subjects.values_list("pk", "organisation_id"))
         relations = _relations_of(Ids(held), catalogue)
-        open_requests = set(
-            SubjectRequest.objects.filter(subject_id__any_of=Ids(held), status__in=SubjectRequest.OPEN).values_list(
-                "subject_id", flat=True
-            )
-        )
-        decisions = {
-            pk: decision
-            for pk in held
-            if (decision := subject_decision(relations[pk], today, open_request=pk in open_requests)).level
-            is not Level.KEEP
-        }
+        decisions = _decisions(held, relations, today)
         done = _already_done(decisions)
         groups: dict[Decision, list[int]] = defaultdict(list)
         counts: Counter = Counter()
@@ -165,6 +157,17 @@ def _sweep_inline(chunks: list[list[int]], now: datetime, *, dry_run: bool, cata
     for chunk in chunks:
         counts.update(sweep_chunk(chunk, now, dry_run=dry_run, catalogue=catalogue))
     return dict(counts)
+
+
+def _decisions(held: dict[int, int], relations: dict[int, list[RelationFacts]], today: date) -> dict[int, Decision]:
+    """What is due for each subject held, leaving out those kept whole; one query for their open requests."""
+    open_requests = set(
+        SubjectRequest.objects.filter(subject_id__any_of=Ids(held), status__in=SubjectRequest.OPEN).values_list(
+            "subject_id", flat=True
+        )
+    )
+    decisions = {pk: subject_decision(relations[pk], today, open_request=pk in open_requests) for pk in held}
+    return {pk: decision for pk, decision in decisions.items() if decision.level is not Level.KEEP}
 
 
 def _relation_maybe_due(today: date, catalogue: Catalogue) -> Q:
