@@ -26,7 +26,7 @@ run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
-	@echo "Open http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Ctrl-C stops everything."
+	@echo "Open http://$(HOST):$(PORT)/ (staff: /admin/, board: /bestuur/, privacy statement: /privacy/demo/). Ctrl-C stops everything."
 	@$(BIN)/celery -A config worker --beat --loglevel=INFO & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
