@@ -1,6 +1,6 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright; never a browser download):
 a person files an access request with an ID copy, confirms the mailed link, and downloads the answer after
-the FG has completed the request."""
+the FG has completed the request; a board member signs in with both factors and downloads the yearly report."""
 
 import os
 import re
@@ -88,3 +88,42 @@ def test_access_request_from_form_to_downloaded_answer(live_server, browser_page
     text = "".join(p.extract_text() for p in pdf.pages)
     assert "Anna de Vries" in text
     assert "Huurdersadministratie" in text
+
+
+def test_a_board_member_signs_in_downloads_the_yearly_report_and_checks_the_copy(live_server, browser_page, tmp_path):
+    """In the browser: the admin login with a backup code, /bestuur/, the Dutch PDF of this year so far (the
+    register began this year) downloaded and read back, and the same file recognised by the verify form."""
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from register.roles import BOARD, roles_sync
+
+    roles_sync(apps)  # a test in a real transaction may follow one that emptied the tables, groups included
+    organisation = OrganisationFactory(name="Energiecoöperatie De Wieken", slug="wieken")
+    ActivityFactory(organisation=organisation, name="Ledenadministratie")
+    board = UserFactory(username="bestuurder", role=BOARD, member_of=[organisation])
+    StaticDevice.objects.create(user=board, name="backup").token_set.create(token="87654321")
+    year = timezone.localdate().year
+    page = browser_page
+
+    page.goto(f"{live_server.url}/bestuur/")
+    page.wait_for_url(re.compile(r"/admin/login/"))  # signed out: first both factors
+    page.fill("#id_username", "bestuurder")
+    page.fill("#id_password", "een-lang-wachtwoord")
+    page.fill("#id_otp_token", "87654321")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/bestuur/$"))
+    assert page.get_by_role("rowheader", name=f"{year} (tot nu toe)").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PDF in het Nederlands aanmaken").first.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == f"wieken-jaarverslag-{year}-v1.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(saved).pages)
+    assert f"Jaarverslag privacy {year}" in text and "Energiecoöperatie De Wieken" in text
+
+    page.goto(f"{live_server.url}/bestuur/")
+    page.set_input_files("#id_pdf", str(saved))
+    page.get_by_role("button", name="Controleren").click()
+    result = page.locator(".verify-match")
+    assert result.is_visible() and "versie 1" in result.inner_text() and str(year) in result.inner_text()
