@@ -75,3 +75,11 @@ def test_browsers_asking_for_favicon_ico_get_the_icon(client):
     assert response.status_code == 301
     assert response.url == "/static/favicon.svg"
     assert b'rel="icon"' in client.get(reverse("home")).content
+
+
+def test_the_header_offers_staff_who_are_signed_in_the_administration_not_the_login(client, login, organisation):
+    from tests.factories import UserFactory
+
+    assert "Inloggen voor medewerkers" in client.get(reverse("home")).content.decode()
+    page = login(UserFactory(member_of=[organisation])).get(reverse("home")).content.decode()
+    assert "Beheer" in page and "Inloggen voor medewerkers" not in page
