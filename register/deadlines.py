@@ -1,8 +1,16 @@
 """Deadline arithmetic of the register, pure functions (the clock's own module builds on these)."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local_day(moment: datetime) -> date:
+    """The Dutch calendar day of a moment."""
+    return moment.astimezone(AMSTERDAM).date()
 
 
 def add_months(day: date, months: int) -> date:

@@ -10,10 +10,10 @@ moved back in time by `demo_history_backdate`).
 """
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from .deadlines import AMSTERDAM
 from .importing import category_kind
 from .models import (
     Authorisation,
@@ -31,7 +31,6 @@ from .models import (
 )
 from .services import breach_save
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PROCESSORS = [
     # (name, service, signed on (years back from this year, month, day), activities by reference); each
     # agreement is renewed yearly, so the one of a year before is there too.

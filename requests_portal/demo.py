@@ -4,12 +4,12 @@ Idempotent: an organisation that already has requests gets none, a year that has
 
 import random
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from register.deadlines import AMSTERDAM
 from register.models import DataSubject, Organisation
 from retention.models import JobRun
 
@@ -25,8 +25,6 @@ from .workflow import (
     request_refuse,
     request_start,
 )
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # (days ago, kind, how far the FG got, the requester's message)
 REQUESTS = [

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from register.deadlines import local_day
 from register.models import Organisation
-from retention.deadlines import complaint_due, local_day, request_legal_due, request_target_due
+from retention.deadlines import complaint_due, request_legal_due, request_target_due
 
 from .emails import requester_mail
 from .links import verify_path

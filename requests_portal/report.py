@@ -17,10 +17,11 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from register.deadlines import AMSTERDAM
 from register.models import Organisation
 from register.report import Section, charts, report_section_add
 from register.report.figures import listing, percentile
-from register.report.period import AMSTERDAM, ReportPeriod, days_between, report_period
+from register.report.period import ReportPeriod, days_between, report_period
 
 from .models import ErasureRun, SubjectRequest
 

@@ -7,8 +7,9 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from register.access import visible_to
+from register.deadlines import AMSTERDAM, local_day
 from register.models import DataSubject
-from retention.deadlines import AMSTERDAM, days_left, local_day
+from retention.deadlines import days_left
 
 from .models import SubjectRequest
 

@@ -17,13 +17,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from register.deadlines import local_day
 from register.models import DataSubject
 from retention.deadlines import (
     complaint_due,
     days_waited,
     extension_allowed,
     extension_due,
-    local_day,
     request_legal_due,
     request_target_due,
 )

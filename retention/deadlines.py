@@ -8,15 +8,8 @@ waiting for the requester (identity, clarification) shifts both dates by the day
 """
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from register.deadlines import add_months
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(AMSTERDAM).date()
+from register.deadlines import add_months, local_day
 
 
 def request_target_due(received_at: datetime, weeks: int, paused_days: int = 0) -> date:

@@ -2,11 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from ..deadlines import AMSTERDAM, local_day
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,6 @@ class ReportPeriod:
 
 def report_period(year: int, now: datetime | None = None) -> ReportPeriod:
     return ReportPeriod(year=year, now=now or timezone.now())
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(AMSTERDAM).date()
 
 
 def days_between(start: datetime, end: datetime) -> int:
