@@ -15,8 +15,9 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import organisations_for
+from .access import organisations_for, visible_to
 from .board_forms import GenerateForm, VerifyForm
+from .exporting import PDF_CONTENT_TYPE
 from .models import AnnualReport
 from .report_archive import (
     annual_report_archive,
@@ -95,9 +96,7 @@ def board_generate(request, slug, year):
 @require_GET
 @board_required
 def board_download(request, pk):
-    reports = AnnualReport.objects.filter(organisation__in=organisations_for(request.user)).select_related(
-        "organisation"
-    )
+    reports = visible_to(request.user, AnnualReport.objects.select_related("organisation"))
     archived = get_object_or_404(reports, pk=pk)
     return board_pdf_response(archived)
 
@@ -107,7 +106,7 @@ def board_pdf_response(archived: AnnualReport) -> HttpResponse:
     with translation.override(archived.language):
         name = gettext("annual-report")
     filename = f"{archived.organisation.slug}-{name}-{archived.year}-v{archived.version}.pdf"
-    response = HttpResponse(bytes(archived.pdf), content_type="application/pdf")
+    response = HttpResponse(bytes(archived.pdf), content_type=PDF_CONTENT_TYPE)
     response.headers["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
 

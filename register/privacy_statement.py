@@ -261,7 +261,7 @@ def _processors_bound(activities: list[ProcessingActivity]) -> bool:
     if not processors:
         return False
     today = timezone.localdate()
-    bound = ProcessingAgreement.objects.valid_on(today).filter(processor__in=processors).values("processor")
+    bound = ProcessingAgreement.objects.valid_on(today).filter(processor__in=processors)
     return set(bound.values_list("processor", flat=True)) == processors
 
 

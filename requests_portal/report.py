@@ -171,6 +171,9 @@ def complaints_section(organisation: Organisation, year: int) -> dict[str, Any]:
     return {**counts, "days": organisation.complaint_answer_days, "late_rows": listing(late_rows)}
 
 
+ERASURE_COUNTS = ["subjects_erased", "subjects_minimised", "relations_erased", "relations_kept"]
+
+
 def erasures_section(organisation: Organisation, year: int) -> dict[str, Any]:
     """One query: the erasure runs (art. 17) executed in the year, summed from their certificates."""
     period = report_period(year)
@@ -181,11 +184,8 @@ def erasures_section(organisation: Organisation, year: int) -> dict[str, Any]:
     for certificate in runs:
         totals["runs"] += 1
         for key in ERASURE_COUNTS:
-            totals[key] += (certificate or {}).get("counts", {}).get(key, 0)
+            totals[key] += certificate.get("counts", {}).get(key, 0)
     return totals
-
-
-ERASURE_COUNTS = ["subjects_erased", "subjects_minimised", "relations_erased", "relations_kept"]
 
 
 def report_sections_add() -> None:
