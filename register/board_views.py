@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import organisations_for, visible_to
+from .access import board_allowed, board_signed_in, organisations_for, visible_to
 from .board_forms import GenerateForm, VerifyForm
 from .exporting import PDF_CONTENT_TYPE
 from .models import AnnualReport
@@ -27,19 +27,6 @@ from .report_archive import (
     annual_reports_for,
     sha256_of,
 )
-from .roles import BOARD, DPO
-
-
-def board_signed_in(user) -> bool:
-    """Logged in as staff with both factors, as the admin asks."""
-    return user.is_authenticated and user.is_active and user.is_staff and user.is_verified()
-
-
-def board_allowed(user) -> bool:
-    """The board page is for board members and the FG (and superusers), signed in with both factors."""
-    if not board_signed_in(user):
-        return False
-    return user.is_superuser or user.groups.filter(name__in=[BOARD, DPO]).exists()
 
 
 def board_required(view):

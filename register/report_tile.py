@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import organisations_for
-from .board_views import board_allowed
+from .access import board_allowed, organisations_for
 from .report_archive import annual_report_first_years
 
 

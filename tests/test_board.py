@@ -92,7 +92,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_the_access_decision_per_role(organisation, board, fg):
-    from register.board_views import board_allowed
+    from register.access import board_allowed
 
     superuser = UserFactory(is_superuser=True)
     staff = UserFactory(role=STAFF, member_of=[organisation])
